@@ -1,0 +1,335 @@
+#!/bin/bash
+# shellcheck shell=bash
+# End-to-end topology and helpers for the SYNGATE / SYNPROXY scenario suite.
+# Sourced by tests/e2e/run.sh; usable on its own for manual poking:
+#   . tests/e2e/lib.sh; e2e_setup SYNPROXY nft 4 FORWARD; ...; e2e_teardown
+#
+# Topology (three network namespaces, names prefixed sg-<runid>-):
+#   client c0 --- gc [gateway] gs --- s0 server
+#   client  198.18.1.2/24  2001:db8:1::2/64
+#   gateway 198.18.1.1/24  2001:db8:1::1/64  (gc, client side)
+#           198.18.2.1/24  2001:db8:2::1/64  (gs, server side)
+#   server  198.18.2.2/24  2001:db8:2::2/64
+# Flood sources 198.19.0.0/16 and 2001:db8:f::/48 are routed by the gateway
+# toward the client side, where nobody owns them: SYN-ACKs to them die there.
+#
+# Hook FORWARD: the server runs in the server namespace.
+# Hook INPUT ("local" variant): the server runs in the gateway namespace and
+# listens on the gateway's client-side address (198.18.1.1 / 2001:db8:1::1):
+# the SYNPROXY man page protects a local service with
+# "-A INPUT -i eth0 ... -j SYNPROXY", i.e. the service is reached on the
+# interface the clients come in on.
+
+set -u
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_REPO=$(cd "$E2E_DIR/../.." && pwd)
+E2E_RUNID=${E2E_RUNID:-$$}
+NS_C="sg-${E2E_RUNID}-c"
+NS_G="sg-${E2E_RUNID}-g"
+NS_S="sg-${E2E_RUNID}-s"
+E2E_PORT=8080
+E2E_TMP=""
+
+# Current combination (set by e2e_setup).
+T_TARGET=""
+T_BACKEND=""
+T_FAMILY=""
+T_HOOK=""
+IPT=""        # iptables command for the current backend and family
+IPT_SAVE=""
+IPT_RESTORE=""
+IPT4=""       # IPv4 iptables for the current backend (client RST drop etc.)
+SRV_NS=""     # namespace the server runs in
+SRV_ADDR=""   # address clients connect to
+CLI_ADDR=""   # client address
+FLOOD_NET=""  # spoofed source net
+FAM_OPT=""    # "-6" for IPv6 programs, "" for IPv4
+STAT_FILE=""  # /proc/net/stat/<target>
+
+E2E_PASSED=0
+E2E_FAILED=0
+E2E_SKIPPED=0
+
+# ---------------------------------------------------------------- binaries
+
+# find_bin NAME: print the path of NAME: on PATH first, else in the repo.
+find_bin() {
+    local name=$1 p
+    if p=$(command -v "$name" 2>/dev/null); then
+        echo "$p"
+        return 0
+    fi
+    for p in "$E2E_REPO/tests/progs/$name" "$E2E_REPO/xt_userspace/$name" \
+             "$E2E_REPO/tests/progs/build/$name" "$E2E_REPO/xt_userspace/build/$name"; do
+        if [ -x "$p" ]; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+TCPXFER=$(find_bin tcpxfer || echo tcpxfer)
+PKTCRAFT=$(find_bin pktcraft || echo pktcraft)
+
+# If the SYNGATE iptables plugin was built in the repo and iptables does not
+# already know it, point XTABLES_LIBDIR at it (plus the system directory).
+setup_xtables_libdir() {
+    local sysdir d
+    sysdir=""
+    for d in /usr/lib/x86_64-linux-gnu/xtables /usr/lib/*/xtables /usr/lib/xtables /usr/lib64/xtables /lib/xtables; do
+        if [ -e "$d/libxt_SYNPROXY.so" ] || [ -e "$d/libxt_CT.so" ]; then
+            sysdir=$d
+            break
+        fi
+    done
+    if [ -n "$sysdir" ] && [ -e "$sysdir/libxt_SYNGATE.so" ]; then
+        return 0
+    fi
+    for d in "$E2E_REPO/xt_userspace" "$E2E_REPO/xt_userspace/build"; do
+        if [ -e "$d/libxt_SYNGATE.so" ]; then
+            export XTABLES_LIBDIR="$d${sysdir:+:$sysdir}${XTABLES_LIBDIR:+:$XTABLES_LIBDIR}"
+            return 0
+        fi
+    done
+    return 0
+}
+setup_xtables_libdir
+
+have_cmd() {
+    command -v "$1" >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- namespaces
+
+in_client() { ip netns exec "$NS_C" "$@"; }
+in_gw()     { ip netns exec "$NS_G" "$@"; }
+in_server() { ip netns exec "$NS_S" "$@"; }
+in_srvns()  { ip netns exec "$SRV_NS" "$@"; }
+
+# ipt_cmd BACKEND FAMILY [save|restore]: print the iptables binary name.
+ipt_cmd() {
+    local backend=$1 family=$2 suffix=${3:-} base
+    if [ "$family" = 6 ]; then base=ip6tables; else base=iptables; fi
+    if [ -n "$suffix" ]; then
+        echo "$base-$backend-$suffix"
+    else
+        echo "$base-$backend"
+    fi
+}
+
+# Turn off checksum offloads on a veth (in namespace NS).  Needed because a
+# locally generated segment with CHECKSUM_PARTIAL that is forwarded/mangled
+# defeats SYNPROXY-style targets on some kernels (platform.md).  Best effort:
+# without ethtool the setup still goes on (E2E_OFFLOAD says what happened).
+E2E_OFFLOAD="unknown"
+offload_off() {
+    local ns=$1 dev=$2
+    if have_cmd ethtool; then
+        if ip netns exec "$ns" ethtool -K "$dev" tx off rx off >/dev/null 2>&1; then
+            E2E_OFFLOAD="off(ethtool)"
+            return 0
+        fi
+    fi
+    E2E_OFFLOAD="left-on(no ethtool)"
+    return 0
+}
+
+nsys() {
+    # nsys NS KEY=VALUE: sysctl in a namespace, quiet
+    ip netns exec "$1" sysctl -q -w "$2" >/dev/null 2>&1
+}
+
+# e2e_setup TARGET BACKEND FAMILY HOOK
+e2e_setup() {
+    T_TARGET=$1
+    T_BACKEND=$2
+    T_FAMILY=$3
+    T_HOOK=$4
+    IPT=$(ipt_cmd "$T_BACKEND" "$T_FAMILY")
+    IPT_SAVE=$(ipt_cmd "$T_BACKEND" "$T_FAMILY" save)
+    IPT_RESTORE=$(ipt_cmd "$T_BACKEND" "$T_FAMILY" restore)
+    IPT4=$(ipt_cmd "$T_BACKEND" 4)
+    STAT_FILE=/proc/net/stat/$(echo "$T_TARGET" | tr 'A-Z' 'a-z')
+    if [ "$T_FAMILY" = 6 ]; then
+        FAM_OPT="-6"
+        CLI_ADDR=2001:db8:1::2
+        FLOOD_NET=2001:db8:f::/48
+    else
+        FAM_OPT=""
+        CLI_ADDR=198.18.1.2
+        FLOOD_NET=198.19.0.0/16
+    fi
+    if [ "$T_HOOK" = INPUT ]; then
+        SRV_NS=$NS_G
+        if [ "$T_FAMILY" = 6 ]; then SRV_ADDR=2001:db8:1::1; else SRV_ADDR=198.18.1.1; fi
+    else
+        SRV_NS=$NS_S
+        if [ "$T_FAMILY" = 6 ]; then SRV_ADDR=2001:db8:2::2; else SRV_ADDR=198.18.2.2; fi
+    fi
+    E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sg-e2e.XXXXXX")
+
+    e2e_teardown_ns
+    local ns
+    for ns in "$NS_C" "$NS_G" "$NS_S"; do
+        ip netns add "$ns" || return 1
+        ip netns exec "$ns" ip link set lo up
+        # DAD off everywhere (also for links created later)
+        nsys "$ns" net.ipv6.conf.all.accept_dad=0
+        nsys "$ns" net.ipv6.conf.default.accept_dad=0
+    done
+    ip link add c0 netns "$NS_C" type veth peer name gc netns "$NS_G" || return 1
+    ip link add gs netns "$NS_G" type veth peer name s0 netns "$NS_S" || return 1
+    offload_off "$NS_C" c0
+    offload_off "$NS_G" gc
+    offload_off "$NS_G" gs
+    offload_off "$NS_S" s0
+
+    in_client ip addr add 198.18.1.2/24 dev c0
+    in_client ip -6 addr add 2001:db8:1::2/64 dev c0 nodad
+    in_gw ip addr add 198.18.1.1/24 dev gc
+    in_gw ip -6 addr add 2001:db8:1::1/64 dev gc nodad
+    in_gw ip addr add 198.18.2.1/24 dev gs
+    in_gw ip -6 addr add 2001:db8:2::1/64 dev gs nodad
+    in_server ip addr add 198.18.2.2/24 dev s0
+    in_server ip -6 addr add 2001:db8:2::2/64 dev s0 nodad
+    in_client ip link set c0 up
+    in_gw ip link set gc up
+    in_gw ip link set gs up
+    in_server ip link set s0 up
+    in_client ip route add default via 198.18.1.1
+    in_client ip -6 route add default via 2001:db8:1::1
+    in_server ip route add default via 198.18.2.1
+    in_server ip -6 route add default via 2001:db8:2::1
+    # Flood nets: toward the client side; the client does not own them.
+    in_gw ip route add 198.19.0.0/16 via 198.18.1.2
+    in_gw ip -6 route add 2001:db8:f::/48 via 2001:db8:1::2
+
+    nsys "$NS_G" net.ipv4.ip_forward=1
+    nsys "$NS_G" net.ipv6.conf.all.forwarding=1
+    # Make sure conntrack is instantiated in the gateway ns before the sysctl.
+    in_gw "$IPT" -t raw -L -n >/dev/null 2>&1
+    in_gw "$IPT" -m state --state INVALID -L -n >/dev/null 2>&1
+    in_gw conntrack -C >/dev/null 2>&1
+    if ! nsys "$NS_G" net.netfilter.nf_conntrack_tcp_loose=0; then
+        echo "e2e_setup: cannot set nf_conntrack_tcp_loose=0 in the gateway" >&2
+    fi
+    # A spoofed SYN-ACK must not be answered by the client (it is not for
+    # it); the client ns does not own the flood nets anyway, and forwarding
+    # is off there, so they are dropped.
+    e2e_rules || return 1
+    return 0
+}
+
+# Install the ruleset for the current combination; returns 3 when the target
+# rule cannot be inserted (module or plugin missing).
+e2e_rules() {
+    local hook=$T_HOOK
+    in_gw "$IPT" -t raw -A PREROUTING -i gc -p tcp -m tcp --syn -j CT --notrack || return 1
+    if ! in_gw "$IPT" -A "$hook" -i gc -p tcp -m tcp --dport "$E2E_PORT" \
+            -m state --state UNTRACKED,INVALID -j "$T_TARGET" \
+            --sack-perm --timestamp --wscale 7 --mss 1460 2>"$E2E_TMP/target.err"; then
+        return 3
+    fi
+    in_gw "$IPT" -A "$hook" -i gc -m state --state INVALID -j DROP || return 1
+    # Counters: what reaches the server from the flood nets.
+    in_srvns "$IPT" -I INPUT -s "$FLOOD_NET" -p tcp -m comment --comment e2e-flood-in || return 1
+    in_srvns "$IPT" -I INPUT -s "$FLOOD_NET" -p tcp --syn -m comment --comment e2e-flood-syn || return 1
+    return 0
+}
+
+e2e_teardown_ns() {
+    local ns
+    for ns in "$NS_C" "$NS_G" "$NS_S"; do
+        if [ -e "/run/netns/$ns" ]; then
+            # kill anything still running in it (started by us)
+            local pids
+            pids=$(ip netns pids "$ns" 2>/dev/null)
+            if [ -n "$pids" ]; then
+                # shellcheck disable=SC2086
+                kill $pids 2>/dev/null
+                sleep 0.2
+                pids=$(ip netns pids "$ns" 2>/dev/null)
+                # shellcheck disable=SC2086
+                [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+            fi
+            ip netns del "$ns" 2>/dev/null
+        fi
+    done
+}
+
+e2e_teardown() {
+    e2e_teardown_ns
+    if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ] && [ -z "${E2E_KEEP:-}" ]; then
+        rm -rf "$E2E_TMP"
+    fi
+    E2E_TMP=""
+}
+
+# ---------------------------------------------------------------- counters
+
+# ct_count: number of conntrack entries in the gateway namespace.
+ct_count() {
+    local n
+    n=$(in_gw conntrack -C 2>/dev/null)
+    if [ -z "$n" ]; then
+        n=$(in_gw cat /proc/net/nf_conntrack 2>/dev/null | wc -l)
+    fi
+    echo "$n"
+}
+
+# target_stats COLUMN: sum of the per-CPU hex rows of /proc/net/stat/<target>
+# in the gateway namespace for the named column (entries syn_received
+# cookie_invalid cookie_valid cookie_retrans conn_reopened).
+target_stats() {
+    local col=$1
+    in_gw cat "$STAT_FILE" 2>/dev/null | awk -v col="$col" '
+        NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+        c && NF >= c { sum += strtonum("0x" $c) }
+        END { if (!c) print -1; else printf "%d\n", sum }'
+}
+
+# ipt_counter NS PATTERN: packet count of the first rule in the namespace's
+# filter table whose -S/-L line contains PATTERN (comment).
+ipt_counter() {
+    local ns=$1 pat=$2
+    ip netns exec "$ns" "$IPT" -L INPUT -v -n -x 2>/dev/null |
+        awk -v pat="$pat" 'index($0, pat) { print $1; found = 1; exit } END { if (!found) print -1 }'
+}
+
+# ---------------------------------------------------------------- results
+
+dmesg_tail() {
+    if dmesg >/dev/null 2>&1; then
+        echo "  --- dmesg | tail -n 30"
+        dmesg | tail -n 30 | sed 's/^/  | /'
+    fi
+}
+
+combo_str() {
+    echo "target=$T_TARGET backend=$T_BACKEND family=$T_FAMILY hook=$T_HOOK"
+}
+
+# pass NAME [figures...]
+pass() {
+    local name=$1
+    shift
+    E2E_PASSED=$((E2E_PASSED + 1))
+    echo "PASS $name $(combo_str)${*:+ $*}"
+}
+
+# fail NAME "expected X, saw Y"
+fail() {
+    local name=$1 msg=$2
+    E2E_FAILED=$((E2E_FAILED + 1))
+    echo "FAIL $name $(combo_str) : $msg"
+    dmesg_tail
+}
+
+# skip NAME REASON
+skip() {
+    local name=$1 msg=$2
+    E2E_SKIPPED=$((E2E_SKIPPED + 1))
+    echo "SKIP $name $(combo_str): $msg"
+}
