@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libxt_SYNGATE: iptables/ip6tables plugin for the SYNGATE target.
+ *
+ * SYNGATE answers untracked SYNs with SYN-cookie SYN-ACKs and replays the
+ * handshake to the server once the client's ACK proves the cookie.  The
+ * options are those of the in-kernel SYNPROXY target, so a SYNPROXY
+ * ruleset converts by renaming the target.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <xtables.h>
+#include "xt_SYNGATE.h"
+
+#ifndef SYNGATE_VERSION
+#define SYNGATE_VERSION "0.1.0"
+#endif
+
+/* Options that only reach the server through the timestamp cookie. */
+#define SYNGATE_TS_CARRIED \
+	(XT_SYNGATE_OPT_SACK_PERM | XT_SYNGATE_OPT_WSCALE | XT_SYNGATE_OPT_ECN)
+
+enum {
+	O_SACK_PERM = 0,
+	O_TIMESTAMP,
+	O_WSCALE,
+	O_MSS,
+	O_ECN,
+};
+
+#define s struct xt_syngate_info
+static const struct xt_option_entry syngate_opts[] = {
+	{.name = "sack-perm", .id = O_SACK_PERM, .type = XTTYPE_NONE},
+	{.name = "timestamp", .id = O_TIMESTAMP, .type = XTTYPE_NONE},
+	{.name = "wscale", .id = O_WSCALE, .type = XTTYPE_UINT8,
+	 .min = 0, .max = XT_SYNGATE_WSCALE_MAX,
+	 .flags = XTOPT_PUT, XTOPT_POINTER(s, wscale)},
+	{.name = "mss", .id = O_MSS, .type = XTTYPE_UINT16,
+	 .min = XT_SYNGATE_MSS_MIN, .max = XT_SYNGATE_MSS_MAX,
+	 .flags = XTOPT_PUT, XTOPT_POINTER(s, mss)},
+	{.name = "ecn", .id = O_ECN, .type = XTTYPE_NONE},
+	XTOPT_TABLEEND,
+};
+#undef s
+
+static void syngate_help(void)
+{
+	printf(
+"SYNGATE target options (syngate " SYNGATE_VERSION "):\n"
+"  --mss value      MSS announced to clients, %u-%u;\n"
+"                   must match the server's\n"
+"  --wscale value   window scale announced to clients, 0-%u;\n"
+"                   must match the server's (needs --timestamp)\n"
+"  --sack-perm      pass the client's SACK-permitted option to the server\n"
+"                   (needs --timestamp)\n"
+"  --timestamp      pass the client's timestamps to the server; carries\n"
+"                   --wscale, --sack-perm and --ecn in the cookie\n"
+"  --ecn            pass the client's ECN setup to the server\n"
+"                   (needs --timestamp)\n",
+	       XT_SYNGATE_MSS_MIN, XT_SYNGATE_MSS_MAX, XT_SYNGATE_WSCALE_MAX);
+}
+
+static void syngate_parse(struct xt_option_call *cb)
+{
+	struct xt_syngate_info *info = cb->data;
+
+	/* Range checks, duplicate checks and storing (XTOPT_PUT). */
+	xtables_option_parse(cb);
+
+	switch (cb->entry->id) {
+	case O_SACK_PERM:
+		info->options |= XT_SYNGATE_OPT_SACK_PERM;
+		break;
+	case O_TIMESTAMP:
+		info->options |= XT_SYNGATE_OPT_TIMESTAMP;
+		break;
+	case O_WSCALE:
+		info->options |= XT_SYNGATE_OPT_WSCALE;
+		break;
+	case O_MSS:
+		info->options |= XT_SYNGATE_OPT_MSS;
+		break;
+	case O_ECN:
+		info->options |= XT_SYNGATE_OPT_ECN;
+		break;
+	}
+}
+
+/*
+ * The in-kernel SYNPROXY accepts --sack-perm, --wscale and --ecn without
+ * --timestamp and then never uses them.  We accept the same rules (so that
+ * SYNPROXY rulesets convert unchanged) but say so.
+ */
+static void syngate_check(struct xt_fcheck_call *cb)
+{
+	const struct xt_syngate_info *info = cb->data;
+	unsigned int lost = info->options & SYNGATE_TS_CARRIED;
+
+	if (info->options & XT_SYNGATE_OPT_TIMESTAMP || !lost)
+		return;
+
+	fprintf(stderr, "SYNGATE: warning:%s%s%s %s no effect without "
+		"--timestamp (carried in the timestamp cookie)\n",
+		lost & XT_SYNGATE_OPT_SACK_PERM ? " --sack-perm" : "",
+		lost & XT_SYNGATE_OPT_WSCALE ? " --wscale" : "",
+		lost & XT_SYNGATE_OPT_ECN ? " --ecn" : "",
+		(lost & (lost - 1)) ? "have" : "has");
+}
+
+/*
+ * Canonical order, shared by print, save and xlate's source:
+ * sack-perm, timestamp, wscale, mss, ecn (the SYNPROXY plugin's order).
+ * @pfx is "" for print and "--" for save.
+ */
+static void syngate_dump(const struct xt_syngate_info *info, const char *pfx)
+{
+	if (info->options & XT_SYNGATE_OPT_SACK_PERM)
+		printf(" %ssack-perm", pfx);
+	if (info->options & XT_SYNGATE_OPT_TIMESTAMP)
+		printf(" %stimestamp", pfx);
+	if (info->options & XT_SYNGATE_OPT_WSCALE)
+		printf(" %swscale %u", pfx, info->wscale);
+	if (info->options & XT_SYNGATE_OPT_MSS)
+		printf(" %smss %u", pfx, info->mss);
+	if (info->options & XT_SYNGATE_OPT_ECN)
+		printf(" %secn", pfx);
+}
+
+static void syngate_print(const void *ip, const struct xt_entry_target *target,
+			  int numeric)
+{
+	(void)ip;
+	(void)numeric;
+	printf(" SYNGATE");
+	syngate_dump((const void *)target->data, "");
+}
+
+static void syngate_save(const void *ip, const struct xt_entry_target *target)
+{
+	(void)ip;
+	syngate_dump((const void *)target->data, "--");
+}
+
+/*
+ * nft has no SYNGATE; its synproxy statement is the same thing done by the
+ * in-kernel code.  nft's synproxy has no ECN flag: we translate the rest
+ * and warn, rather than fail, because a failed translation drops the whole
+ * rule from an iptables-restore-translate conversion, and without ECN the
+ * proxied connections still work.
+ */
+static int syngate_xlate(struct xt_xlate *xl,
+			 const struct xt_xlate_tg_params *params)
+{
+	const struct xt_syngate_info *info = (const void *)params->target->data;
+	char buf[64];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "synproxy");
+	if (info->options & XT_SYNGATE_OPT_MSS)
+		n += snprintf(buf + n, sizeof(buf) - n, " mss %u", info->mss);
+	if (info->options & XT_SYNGATE_OPT_WSCALE)
+		n += snprintf(buf + n, sizeof(buf) - n, " wscale %u",
+			      info->wscale);
+	if (info->options & XT_SYNGATE_OPT_TIMESTAMP)
+		n += snprintf(buf + n, sizeof(buf) - n, " timestamp");
+	if (info->options & XT_SYNGATE_OPT_SACK_PERM)
+		snprintf(buf + n, sizeof(buf) - n, " sack-perm");
+	xt_xlate_add(xl, "%s", buf);
+
+	if (info->options & XT_SYNGATE_OPT_ECN)
+		fprintf(stderr, "SYNGATE: warning: nft synproxy has no ecn "
+			"flag; --ecn not translated\n");
+	return 1;
+}
+
+static struct xtables_target syngate_tg_reg = {
+	.family		= NFPROTO_UNSPEC,
+	.name		= "SYNGATE",
+	.version	= XTABLES_VERSION,
+	.revision	= 0,
+	.size		= XT_ALIGN(sizeof(struct xt_syngate_info)),
+	.userspacesize	= XT_ALIGN(sizeof(struct xt_syngate_info)),
+	.help		= syngate_help,
+	.print		= syngate_print,
+	.save		= syngate_save,
+	.x6_parse	= syngate_parse,
+	.x6_fcheck	= syngate_check,
+	.x6_options	= syngate_opts,
+	.xlate		= syngate_xlate,
+};
+
+/*
+ * libxtables dlopen()s the plugin and relies on its ELF constructor.  A
+ * global "void _init(void)" only works inside the iptables tree, where
+ * xtables.h renames it; out of tree it clashes with crti.o's _init.
+ */
+static void __attribute__((constructor)) syngate_tg_init(void)
+{
+	xtables_register_target(&syngate_tg_reg);
+}
