@@ -108,7 +108,7 @@ static void syngate_check(struct xt_fcheck_call *cb)
 }
 
 /*
- * Canonical order, shared by print, save and xlate's source:
+ * Canonical order, shared by print and save (xlate follows nft's own):
  * sack-perm, timestamp, wscale, mss, ecn (the SYNPROXY plugin's order).
  * @pfx is "" for print and "--" for save.
  */
