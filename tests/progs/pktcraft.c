@@ -138,9 +138,11 @@ static uint32_t rnd32(void)
 static void usage(const char *fmt, const char *arg)
 {
 	if (fmt) {
+		/* a specific complaint is clearer without the whole manual */
 		fputs("pktcraft: ", stderr);
 		fprintf(stderr, fmt, arg);
-		fputc('\n', stderr);
+		fputs("\n(run pktcraft without arguments for usage)\n", stderr);
+		exit(EXIT_USAGE);
 	}
 	fputs(
 "usage:\n"

@@ -10,6 +10,7 @@
 #
 # The gateway routes the flood sources 198.19.0.0/16 and 2001:db8:f::/48
 # back toward the client.  Run as root: tests/progs/selftest.sh
+# SGST_KEEP=1 keeps the programs' outputs in /tmp/sgst.*.
 # Prints PASS/FAIL per check and "N passed, N failed"; exit 0 iff none failed.
 
 set -u
@@ -37,7 +38,11 @@ cleanup() {
 	ip netns del "$NS_C" 2>/dev/null
 	ip netns del "$NS_G" 2>/dev/null
 	ip netns del "$NS_S" 2>/dev/null
-	rm -rf "$TMP"
+	if [ -n "${SGST_KEEP:-}" ]; then
+		echo "selftest: outputs kept in $TMP" >&2
+	else
+		rm -rf "$TMP"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
