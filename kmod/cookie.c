@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SYNGATE's SYN cookie: make and check. The layout and its reasons are in
+ * cookie.h.
+ */
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "cookie.h"
+
+#define SYNGATE_COOKIE_SLOT_MASK	0x3
+#define SYNGATE_COOKIE_MSS_SHIFT	2
+#define SYNGATE_COOKIE_MSS_MASK		0x7
+#define SYNGATE_COOKIE_MAC_MASK		0xffffffe0
+
+/*
+ * MSS values a cookie can carry, ascending. Each is the segment size of a
+ * path MTU met in practice, so the MSS given to the server is rarely much
+ * below what the client announced:
+ *  IPv4: 536 (RFC 1122 floor), 1300 (conservative mobile stacks), 1380
+ *        (WireGuard, MTU 1420), 1400 (IPsec/VPN), 1440 (GRE, 6in4 paths),
+ *        1452 (PPPoE), 1460 (Ethernet), 8960 (9000-byte jumbo frames).
+ *  IPv6: 1220 (IPv6 minimum MTU 1280), 1280, 1360 (WireGuard), 1400,
+ *        1420, 1432 (PPPoE), 1440 (Ethernet), 8940 (jumbo frames).
+ * A client announcing less than the first entry gets the first entry: a
+ * tiny MSS is a known way to make a server burn CPU (CVE-2019-11478).
+ */
+static const u16 syngate_msstab4[SYNGATE_MSS_ENTRIES] = {
+	536, 1300, 1380, 1400, 1440, 1452, 1460, 8960,
+};
+
+static const u16 syngate_msstab6[SYNGATE_MSS_ENTRIES] = {
+	1220, 1280, 1360, 1400, 1420, 1432, 1440, 8940,
+};
+
+static const u16 *syngate_msstab(u8 family)
+{
+	return family == NFPROTO_IPV6 ? syngate_msstab6 : syngate_msstab4;
+}
+
+u16 syngate_mss_value(u8 family, unsigned int idx)
+{
+	return syngate_msstab(family)[idx & SYNGATE_COOKIE_MSS_MASK];
+}
+
+/**
+ * syngate_mss_index - cookie index for the MSS a client announced
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @client_mss: the client's MSS option, 0 when it sent none
+ *
+ * Return: index of the largest table entry not above @client_mss (0 when
+ * every entry is above it, or when the client sent no MSS: the RFC default
+ * then applies, which is the first entry of each table).
+ */
+unsigned int syngate_mss_index(u8 family, u16 client_mss)
+{
+	const u16 *tab = syngate_msstab(family);
+	unsigned int i;
+
+	for (i = SYNGATE_MSS_ENTRIES - 1; i > 0; i--)
+		if (tab[i] <= client_mss)
+			return i;
+	return 0;
+}
+
+static u32 syngate_mac4(const siphash_key_t *key,
+			const struct syngate_flow *f,
+			const struct syngate_cookie_data *d, u64 meta)
+{
+	u64 addrs = (u64)(__force u32)f->saddr.ip << 32 |
+		    (__force u32)f->daddr.ip;
+	u64 ports = (u64)(__force u16)f->sport << 48 |
+		    (u64)(__force u16)f->dport << 32 | d->client_isn;
+
+	return siphash_4u64(addrs, ports, meta, d->tsval, key) >> 32;
+}
+
+/* IPv6 message: one fixed layout, so no padding byte is ever left unset. */
+struct syngate_mac6_msg {
+	struct in6_addr	saddr;
+	struct in6_addr	daddr;
+	__be16		sport;
+	__be16		dport;
+	u32		client_isn;
+	u64		meta;
+	u32		tsval;
+	u32		zero;
+} __aligned(SIPHASH_ALIGNMENT);
+
+static u32 syngate_mac6(const siphash_key_t *key,
+			const struct syngate_flow *f,
+			const struct syngate_cookie_data *d, u64 meta)
+{
+	struct syngate_mac6_msg m = {
+		.saddr		= f->saddr.in6,
+		.daddr		= f->daddr.in6,
+		.sport		= f->sport,
+		.dport		= f->dport,
+		.client_isn	= d->client_isn,
+		.meta		= meta,
+		.tsval		= d->tsval,
+	};
+
+	return siphash(&m, sizeof(m), key) >> 32;
+}
+
+static u32 syngate_mac(const siphash_key_t *key,
+		       const struct syngate_flow *flow,
+		       const struct syngate_cookie_data *data,
+		       u32 slot, unsigned int mss_idx)
+{
+	u64 meta = (u64)slot << 32 | mss_idx << 1 | data->has_ts;
+
+	if (flow->family == NFPROTO_IPV6)
+		return syngate_mac6(key, flow, data, meta);
+	return syngate_mac4(key, flow, data, meta);
+}
+
+/**
+ * syngate_cookie_make - the sequence number for our SYN-ACK
+ * @key: the network namespace's secret
+ * @flow: the client's SYN, client -> server
+ * @data: client ISN and, with timestamps, the TSval we are sending
+ * @slot: syngate_slot() of now
+ * @mss_idx: syngate_mss_index() of the client's MSS
+ */
+u32 syngate_cookie_make(const siphash_key_t *key,
+			const struct syngate_flow *flow,
+			const struct syngate_cookie_data *data,
+			u32 slot, unsigned int mss_idx)
+{
+	u32 mac = syngate_mac(key, flow, data, slot, mss_idx);
+
+	return (mac & SYNGATE_COOKIE_MAC_MASK) |
+	       (mss_idx & SYNGATE_COOKIE_MSS_MASK) << SYNGATE_COOKIE_MSS_SHIFT |
+	       (slot & SYNGATE_COOKIE_SLOT_MASK);
+}
+
+/**
+ * syngate_cookie_check - validate the cookie a client's ACK returns
+ * @key: the network namespace's secret
+ * @flow: the client's ACK, client -> server
+ * @data: client ISN (ACK seq - 1) and the TSecr it echoes, if any
+ * @now_slot: syngate_slot() of now
+ * @cookie: ACK ack_seq - 1
+ *
+ * Return: the MSS index (>= 0) for a genuine cookie, -ETIMEDOUT for one
+ * too old (or from the future) to be checked, -EINVAL for a forgery.
+ */
+int syngate_cookie_check(const siphash_key_t *key,
+			 const struct syngate_flow *flow,
+			 const struct syngate_cookie_data *data,
+			 u32 now_slot, u32 cookie)
+{
+	u32 age = (now_slot - cookie) & SYNGATE_COOKIE_SLOT_MASK;
+	unsigned int mss_idx;
+	u32 mac;
+
+	if (age > SYNGATE_COOKIE_MAX_AGE)
+		return -ETIMEDOUT;
+	mss_idx = (cookie >> SYNGATE_COOKIE_MSS_SHIFT) &
+		  SYNGATE_COOKIE_MSS_MASK;
+	mac = syngate_mac(key, flow, data, now_slot - age, mss_idx);
+	if ((mac ^ cookie) & SYNGATE_COOKIE_MAC_MASK)
+		return -EINVAL;
+	return mss_idx;
+}

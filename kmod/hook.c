@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The conntrack hook: steps 3 to 5 of the handshake (proxy.h) and the
+ * timestamp translation of every later segment. Sequence numbers need no
+ * code here: the seqadj extension and conntrack's confirm hook do them.
+ *
+ * It runs just before conntrack confirms a packet, on LOCAL_IN and
+ * POST_ROUTING: the last points every segment of a proxied connection
+ * passes on its way to the server or the client, whether the server is
+ * local (INPUT rule) or behind us (FORWARD rule).
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/mutex.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_ecache.h>
+#include <net/netfilter/nf_conntrack_seqadj.h>
+#include <net/netfilter/nf_conntrack_synproxy.h>
+#include <net/tcp.h>
+
+#include "hook.h"
+#include "proxy.h"
+
+/* Serialises the per-namespace hook reference counts. */
+static DEFINE_MUTEX(syngate_hook_mutex);
+
+/* Shift the timestamp option of an established segment, if it has one. */
+static bool syngate_ts_adjust(struct sk_buff *skb, unsigned int thoff,
+			      enum ip_conntrack_info ctinfo, u32 tsoff)
+{
+	unsigned int optlen, optend;
+	struct tcphdr *th, _th;
+	u32 old, new;
+	int ts;
+	u8 *p;
+
+	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	if (!th || th->doff * 4 <= sizeof(*th))
+		return true;
+	optend = thoff + th->doff * 4;
+	optlen = th->doff * 4 - sizeof(*th);
+	if (optend > skb->len)
+		return true;
+	if (skb_ensure_writable(skb, optend))
+		return false;
+
+	th = (struct tcphdr *)(skb->data + thoff);
+	ts = syngate_opts_find_ts((u8 *)(th + 1), optlen);
+	if (ts < 0)
+		return true;
+
+	/* Server -> client: its TSval; client -> server: the echo of it. */
+	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) {
+		p = (u8 *)(th + 1) + ts;
+		old = syngate_get_be32(p);
+		new = old - tsoff;
+	} else {
+		p = (u8 *)(th + 1) + ts + 4;
+		old = syngate_get_be32(p);
+		new = old + tsoff;
+	}
+	syngate_put_be32(new, p);
+	inet_proto_csum_replace4(&th->check, skb, htonl(old), htonl(new),
+				 false);
+	return true;
+}
+
+/*
+ * Our SYN to the server is leaving: record in the new entry what the SYN
+ * relays (proxy.c: syngate_open_server()). An entry that already carries
+ * translation state is a 4-tuple being reused before conntrack forgot
+ * it: that state belongs to the old connection.
+ */
+static void syngate_record_syn(struct syngate_net *sn, struct nf_conn *ct,
+			       struct nf_conn_synproxy *sp,
+			       const struct syngate_pkt *p)
+{
+	struct nf_conn_seqadj *seqadj = nfct_seqadj(ct);
+
+	if (sp->isn || test_bit(IPS_SEQ_ADJUST_BIT, &ct->status)) {
+		if (seqadj) {
+			spin_lock_bh(&ct->lock);
+			memset(seqadj->seq, 0, sizeof(seqadj->seq));
+			clear_bit(IPS_SEQ_ADJUST_BIT, &ct->status);
+			spin_unlock_bh(&ct->lock);
+		}
+		syngate_stat_inc(sn, SYNGATE_STAT_CONN_REOPENED);
+	}
+	sp->isn = ntohl(p->th.ack_seq);
+	sp->its = p->opts.options & XT_SYNGATE_OPT_TIMESTAMP ?
+		  p->opts.tsecr : 0;
+	sp->tsoff = 0;
+	nf_conntrack_event_cache(IPCT_SYNPROXY, ct);
+}
+
+/*
+ * A client ACK that found the entry while our server SYN is outstanding:
+ * the third ACK retransmitted, or the client's first data. Check it again
+ * and resend the SYN. A keep-alive carries SEG.SEQ = ISN, everything else
+ * ISN + 1.
+ */
+static unsigned int syngate_retrans_ack(struct net *net,
+					const struct syngate_pkt *p)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+	u32 seq = ntohl(p->th.seq);
+
+	if (syngate_open_server(net, p, seq - 1) &&
+	    syngate_open_server(net, p, seq)) {
+		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_INVALID);
+		return NF_DROP;
+	}
+	syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_RETRANS);
+	consume_skb(p->skb);
+	return NF_STOLEN;
+}
+
+/* The handshake states; NF_ACCEPT lets the segment on to translation. */
+static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
+				      enum ip_conntrack_info ctinfo,
+				      struct nf_conn_synproxy *sp,
+				      struct syngate_pkt *p)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+	bool orig = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL;
+	const struct tcphdr *th = &p->th;
+
+	switch (ct->proto.tcp.state) {
+	case TCP_CONNTRACK_SYN_SENT:
+		if (orig && th->syn && !th->ack) {
+			syngate_record_syn(sn, ct, sp, p);
+			return NF_ACCEPT;
+		}
+		if (orig && th->ack && !th->syn && !th->rst && !th->fin)
+			return syngate_retrans_ack(net, p);
+		return NF_ACCEPT;
+	case TCP_CONNTRACK_SYN_RECV:
+		if (orig || !th->syn || !th->ack)
+			return NF_ACCEPT;
+		syngate_finish_server(net, ct, ctinfo, sp, p);
+		consume_skb(p->skb);
+		return NF_STOLEN;
+	case TCP_CONNTRACK_CLOSE:
+		/*
+		 * The server refused our SYN. The client, which got our
+		 * SYN-ACK, takes a reset only at the sequence number it
+		 * expects: translate the RST there.
+		 */
+		if (!orig && th->rst &&
+		    !test_bit(IPS_SEQ_ADJUST_BIT, &ct->status)) {
+			nf_ct_seqadj_init(ct, ctinfo,
+					  sp->isn + 1 - ntohl(th->seq));
+			syngate_stat_inc(sn, SYNGATE_STAT_SERVER_RESET);
+		}
+		return NF_ACCEPT;
+	default:
+		return NF_ACCEPT;
+	}
+}
+
+/* States in which the hook has handshake work; the rest only translate. */
+static bool syngate_in_handshake(const struct nf_conn *ct)
+{
+	switch (ct->proto.tcp.state) {
+	case TCP_CONNTRACK_SYN_SENT:
+	case TCP_CONNTRACK_SYN_RECV:
+	case TCP_CONNTRACK_CLOSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int syngate_thoff(struct sk_buff *skb, u8 family)
+{
+	__be16 frag_off;
+	u8 nexthdr;
+	int thoff;
+
+	if (family == NFPROTO_IPV4) {
+		if (ip_hdr(skb)->protocol != IPPROTO_TCP)
+			return -1;
+		return ip_hdrlen(skb);
+	}
+	nexthdr = ipv6_hdr(skb)->nexthdr;
+	thoff = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &nexthdr,
+				 &frag_off);
+	if (thoff < 0 || nexthdr != IPPROTO_TCP || (frag_off & htons(~0x7)))
+		return -1;
+	return thoff;
+}
+
+static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct syngate_net *sn = syngate_pernet(state->net);
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn_synproxy *sp;
+	struct syngate_pkt p;
+	struct nf_conn *ct;
+	int thoff;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct)
+		return NF_ACCEPT;
+	sp = nfct_synproxy(ct);
+	if (!sp || nf_is_loopback_packet(skb))
+		return NF_ACCEPT;
+	thoff = syngate_thoff(skb, state->pf);
+	if (thoff < 0)
+		return NF_ACCEPT;
+
+	if (syngate_in_handshake(ct)) {
+		unsigned int verdict;
+
+		if (syngate_pkt_load(&p, skb, state->pf, thoff)) {
+			syngate_stat_inc(sn, SYNGATE_STAT_DROP_MALFORMED);
+			return NF_DROP;
+		}
+		verdict = syngate_handshake(state->net, ct, ctinfo, sp, &p);
+		if (verdict != NF_ACCEPT)
+			return verdict;
+	}
+
+	if (sp->tsoff && !syngate_ts_adjust(skb, thoff, ctinfo, sp->tsoff)) {
+		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOMEM);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops syngate_hook_ops4[] = {
+	{
+		.hook		= syngate_hook,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP_PRI_CONNTRACK_CONFIRM - 1,
+	},
+	{
+		.hook		= syngate_hook,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_POST_ROUTING,
+		.priority	= NF_IP_PRI_CONNTRACK_CONFIRM - 1,
+	},
+};
+
+static const struct nf_hook_ops syngate_hook_ops6[] = {
+	{
+		.hook		= syngate_hook,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP6_PRI_LAST - 1,
+	},
+	{
+		.hook		= syngate_hook,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_POST_ROUTING,
+		.priority	= NF_IP6_PRI_LAST - 1,
+	},
+};
+
+static const struct nf_hook_ops *syngate_ops(u8 family, unsigned int *slot)
+{
+	*slot = family == NFPROTO_IPV6;
+	return *slot ? syngate_hook_ops6 : syngate_hook_ops4;
+}
+
+/**
+ * syngate_hook_get - a rule of @family appears in @net: hook in if first
+ * @net: the rule's network namespace
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ *
+ * Return: 0 or a negative errno from hook registration.
+ */
+int syngate_hook_get(struct net *net, u8 family)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+	const struct nf_hook_ops *ops;
+	unsigned int slot;
+	int err = 0;
+
+	ops = syngate_ops(family, &slot);
+	mutex_lock(&syngate_hook_mutex);
+	if (sn->hook_users[slot] == 0)
+		err = nf_register_net_hooks(net, ops, 2);
+	if (!err)
+		sn->hook_users[slot]++;
+	mutex_unlock(&syngate_hook_mutex);
+	return err;
+}
+
+/**
+ * syngate_hook_put - a rule of @family leaves @net: unhook if last
+ * @net: the rule's network namespace
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ */
+void syngate_hook_put(struct net *net, u8 family)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+	const struct nf_hook_ops *ops;
+	unsigned int slot;
+
+	ops = syngate_ops(family, &slot);
+	mutex_lock(&syngate_hook_mutex);
+	if (--sn->hook_users[slot] == 0)
+		nf_unregister_net_hooks(net, ops, 2);
+	mutex_unlock(&syngate_hook_mutex);
+}

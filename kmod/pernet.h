@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per network namespace state: the cookie secret, the conntrack template
+ * that gives proxied connections their extensions, counters, and the
+ * reference counts of the conntrack hooks.
+ */
+#ifndef _SYNGATE_PERNET_H
+#define _SYNGATE_PERNET_H
+
+#include <linux/percpu.h>
+#include <linux/siphash.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+/* Keep in step with syngate_stat_names[] in pernet.c. */
+enum syngate_stat {
+	SYNGATE_STAT_SYN_RECEIVED,	/* SYNs the target answered or tried to */
+	SYNGATE_STAT_SYNACK_SENT,	/* cookie SYN-ACKs handed to routing */
+	SYNGATE_STAT_COOKIE_VALID,	/* ACKs that opened a server handshake */
+	SYNGATE_STAT_COOKIE_INVALID,	/* forged, altered or stale ACKs */
+	SYNGATE_STAT_COOKIE_RETRANS,	/* ACKs that re-sent the server SYN */
+	SYNGATE_STAT_CONN_REOPENED,	/* 4-tuple reused over a closed entry */
+	SYNGATE_STAT_CONN_ESTABLISHED,	/* server SYN-ACKs consumed, handshake done */
+	SYNGATE_STAT_SERVER_RESET,	/* server refused our SYN with RST */
+	SYNGATE_STAT_DROP_CHECKSUM,	/* SYN/ACK with a bad TCP checksum */
+	SYNGATE_STAT_DROP_MALFORMED,	/* truncated header, bad doff or options */
+	SYNGATE_STAT_DROP_NOMEM,	/* could not allocate or write a packet */
+	SYNGATE_STAT_DROP_NOROUTE,	/* no route for a packet we built */
+	SYNGATE_STAT_MAX
+};
+
+struct syngate_stats {
+	u64	cnt[SYNGATE_STAT_MAX];
+};
+
+struct nf_conn;
+
+struct syngate_net {
+	siphash_key_t			key;
+	struct nf_conn			*tmpl;
+	struct syngate_stats __percpu	*stats;
+	unsigned int			hook_users[2];	/* IPv4, IPv6 */
+};
+
+extern unsigned int syngate_net_id;
+
+static inline struct syngate_net *syngate_pernet(const struct net *net)
+{
+	return net_generic(net, syngate_net_id);
+}
+
+static inline void syngate_stat_inc(struct syngate_net *sn,
+				    enum syngate_stat s)
+{
+	this_cpu_inc(sn->stats->cnt[s]);
+}
+
+int syngate_pernet_register(void);
+void syngate_pernet_unregister(void);
+
+#endif /* _SYNGATE_PERNET_H */

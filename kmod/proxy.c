@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The proxied handshake: what SYNGATE sends at each step (see proxy.h).
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/netfilter/nf_conntrack_ecache.h>
+#include <net/netfilter/nf_conntrack_seqadj.h>
+#include <net/tcp.h>
+
+#include "proxy.h"
+#include "xmit.h"
+
+/**
+ * syngate_pkt_load - read a TCP segment's header, addresses and options
+ * @p: filled in
+ * @skb: the segment; its network header is set
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @thoff: offset of the TCP header
+ *
+ * Return: 0, or -EINVAL for a truncated header, a data offset below 5 or
+ * past the packet, or a malformed option list.
+ */
+int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,
+		     unsigned int thoff)
+{
+	u8 buf[SYNGATE_TCPOPT_MAX];
+	const struct tcphdr *th;
+	unsigned int optlen;
+	const u8 *opt;
+
+	th = skb_header_pointer(skb, thoff, sizeof(p->th), &p->th);
+	if (!th)
+		return -EINVAL;
+	if (th != &p->th)
+		p->th = *th;
+	if (p->th.doff * 4 < sizeof(p->th))
+		return -EINVAL;
+
+	optlen = p->th.doff * 4 - sizeof(p->th);
+	opt = skb_header_pointer(skb, thoff + sizeof(p->th), optlen, buf);
+	if (!opt)
+		return -EINVAL;
+	if (syngate_opts_parse(opt, optlen, &p->opts))
+		return -EINVAL;
+
+	p->skb = skb;
+	p->thoff = thoff;
+	p->flow.family = family;
+	p->flow.sport = p->th.source;
+	p->flow.dport = p->th.dest;
+	if (family == NFPROTO_IPV6) {
+		p->flow.saddr.in6 = ipv6_hdr(skb)->saddr;
+		p->flow.daddr.in6 = ipv6_hdr(skb)->daddr;
+	} else {
+		memset(&p->flow.saddr, 0, sizeof(p->flow.saddr));
+		memset(&p->flow.daddr, 0, sizeof(p->flow.daddr));
+		p->flow.saddr.ip = ip_hdr(skb)->saddr;
+		p->flow.daddr.ip = ip_hdr(skb)->daddr;
+	}
+	return 0;
+}
+
+/* Count a segment we could not send, by reason. */
+static void syngate_count_xmit_err(struct syngate_net *sn, int err)
+{
+	if (err == -ENOMEM)
+		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOMEM);
+	else if (err)
+		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOROUTE);
+}
+
+/* What the client's own stack assumes when its SYN has no MSS option. */
+static u16 syngate_default_mss(u8 family)
+{
+	return family == NFPROTO_IPV6 ? IPV6_MIN_MTU - 60 : TCP_MSS_DEFAULT;
+}
+
+/*
+ * The options of our SYN-ACK: what the client offered, limited by the
+ * rule. Window scale, SACK and ECN must reach the server through the
+ * timestamp cookie, so without timestamps they are not offered at all:
+ * offering them to the client alone would make the two ends disagree.
+ */
+static u8 syngate_synack_options(const struct syngate_pkt *p,
+				 const struct xt_syngate_info *info)
+{
+	u8 offered = p->opts.options;
+
+	if (p->th.ece && p->th.cwr)
+		offered |= XT_SYNGATE_OPT_ECN;
+	offered &= info->options;
+	if (!(offered & XT_SYNGATE_OPT_TIMESTAMP))
+		offered &= ~(XT_SYNGATE_OPT_WSCALE | XT_SYNGATE_OPT_SACK_PERM |
+			     XT_SYNGATE_OPT_ECN);
+	return offered;
+}
+
+/**
+ * syngate_answer_syn - step 1: answer a client's SYN with a cookie SYN-ACK
+ * @net: network namespace
+ * @info: the rule
+ * @p: the client's SYN
+ */
+void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
+			struct syngate_pkt *p)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+	u8 family = p->flow.family;
+	struct syngate_cookie_data cd = { .client_isn = ntohl(p->th.seq) };
+	struct syngate_ct untracked = { .ctinfo = IP_CT_UNTRACKED };
+	struct syngate_seg seg = {};
+	struct syngate_opts client;
+	u32 now = syngate_now_ms();
+	u16 client_mss;
+	int err;
+
+	syngate_stat_inc(sn, SYNGATE_STAT_SYN_RECEIVED);
+
+	client = p->opts;
+	client.options = syngate_synack_options(p, info);
+	client_mss = p->opts.options & XT_SYNGATE_OPT_MSS ?
+		     p->opts.mss : syngate_default_mss(family);
+
+	seg.opts.options = client.options & (XT_SYNGATE_OPT_TIMESTAMP |
+					     XT_SYNGATE_OPT_SACK_PERM |
+					     XT_SYNGATE_OPT_WSCALE);
+	if (info->options & XT_SYNGATE_OPT_MSS) {
+		seg.opts.options |= XT_SYNGATE_OPT_MSS;
+		seg.opts.mss = min(info->mss, client_mss);
+	}
+	seg.opts.wscale = info->wscale;
+	if (client.options & XT_SYNGATE_OPT_TIMESTAMP) {
+		seg.opts.tsval = syngate_tscookie_encode(now, &client);
+		seg.opts.tsecr = p->opts.tsval;
+		cd.has_ts = true;
+		cd.tsval = seg.opts.tsval;
+	}
+
+	seg.sport = p->th.dest;
+	seg.dport = p->th.source;
+	seg.seq = syngate_cookie_make(&sn->key, &p->flow, &cd,
+				      syngate_slot(now),
+				      syngate_mss_index(family, client_mss));
+	seg.ack_seq = cd.client_isn + 1;
+	seg.flags = TCPHDR_SYN | TCPHDR_ACK;
+	if (client.options & XT_SYNGATE_OPT_ECN)
+		seg.flags |= TCPHDR_ECE;
+	/* Window 0: the client must wait for the server's real window. */
+	seg.window = 0;
+
+	err = syngate_xmit(net, p->skb, family, &p->flow.daddr,
+			   &p->flow.saddr, &seg, &untracked);
+	if (err)
+		syngate_count_xmit_err(sn, err);
+	else
+		syngate_stat_inc(sn, SYNGATE_STAT_SYNACK_SENT);
+}
+
+/**
+ * syngate_open_server - step 2: check a client's ACK, send the server SYN
+ * @net: network namespace
+ * @p: the client's ACK (or a later segment of the same handshake)
+ * @client_isn: the client's initial sequence number that @p implies
+ *
+ * The SYN goes out with our conntrack template, so the entry it creates
+ * has the seqadj and synproxy extensions. Its ack_seq field (meaningless
+ * without the ACK flag) carries the cookie, and its TSecr our TSval, to
+ * the hook, which stores them in the new entry (see syngate_hook()).
+ *
+ * Return: 0 when the cookie was genuine, -EINVAL otherwise; the caller
+ * counts the invalid ones, as it may try more than one @client_isn.
+ */
+int syngate_open_server(struct net *net, const struct syngate_pkt *p,
+			u32 client_isn)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+	const struct syngate_opts *ack = &p->opts;
+	u32 cookie = ntohl(p->th.ack_seq) - 1;
+	struct syngate_cookie_data cd = {
+		.client_isn	= client_isn,
+		.has_ts		= ack->options & XT_SYNGATE_OPT_TIMESTAMP,
+		.tsval		= ack->tsecr,
+	};
+	struct syngate_ct tmpl = { .ct = sn->tmpl, .ctinfo = IP_CT_NEW };
+	struct syngate_seg seg = {};
+	int mss_idx, err;
+
+	if (!cd.has_ts)
+		cd.tsval = 0;
+	mss_idx = syngate_cookie_check(&sn->key, &p->flow, &cd,
+				       syngate_slot(syngate_now_ms()), cookie);
+	if (mss_idx < 0 ||
+	    (cd.has_ts && syngate_tscookie_decode(cd.tsval, &seg.opts)))
+		return -EINVAL;
+	syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_VALID);
+
+	seg.opts.options |= XT_SYNGATE_OPT_MSS;
+	seg.opts.mss = syngate_mss_value(p->flow.family, mss_idx);
+	if (cd.has_ts) {
+		seg.opts.options |= XT_SYNGATE_OPT_TIMESTAMP;
+		seg.opts.tsval = ack->tsval;
+		seg.opts.tsecr = ack->tsecr;
+	}
+
+	seg.sport = p->th.source;
+	seg.dport = p->th.dest;
+	seg.seq = client_isn;
+	seg.ack_seq = cookie;
+	seg.flags = TCPHDR_SYN;
+	if (seg.opts.options & XT_SYNGATE_OPT_ECN)
+		seg.flags |= TCPHDR_ECE | TCPHDR_CWR;
+	/* A SYN's window is never scaled: give the client's in bytes. */
+	seg.window = min_t(u32, U16_MAX,
+			   (u32)ntohs(p->th.window) <<
+			   (seg.opts.options & XT_SYNGATE_OPT_WSCALE ?
+			    seg.opts.wscale : 0));
+
+	err = syngate_xmit(net, p->skb, p->flow.family, &p->flow.saddr,
+			   &p->flow.daddr, &seg, &tmpl);
+	syngate_count_xmit_err(sn, err);
+	return 0;
+}
+
+/* Step 4: the ACK the client would have sent the server. */
+static int syngate_ack_server(struct net *net, const struct nf_conn *ct,
+			      const struct nf_conn_synproxy *sp,
+			      const struct syngate_pkt *p)
+{
+	const struct ip_ct_tcp_state *cli =
+		&ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL];
+	struct syngate_ct none = { .ctinfo = IP_CT_NEW };
+	struct syngate_seg seg = {};
+
+	/*
+	 * Built as the client would send it, in the client's sequence and
+	 * timestamp space: conntrack picks it up as a segment of the
+	 * connection and seqadj and our hook translate it like any other.
+	 */
+	seg.sport = p->th.dest;
+	seg.dport = p->th.source;
+	seg.seq = ntohl(p->th.ack_seq);
+	seg.ack_seq = sp->isn + 1;
+	seg.flags = TCPHDR_ACK;
+	seg.window = min_t(u32, U16_MAX, cli->td_maxwin >> cli->td_scale);
+	if (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP) {
+		seg.opts.options = XT_SYNGATE_OPT_TIMESTAMP;
+		seg.opts.tsval = p->opts.tsecr;
+		seg.opts.tsecr = sp->its;
+	}
+	return syngate_xmit(net, p->skb, p->flow.family, &p->flow.daddr,
+			    &p->flow.saddr, &seg, &none);
+}
+
+/* Step 5: tell the client the server's window; the SYN-ACK said 0. */
+static int syngate_update_client(struct net *net, struct nf_conn *ct,
+				 const struct syngate_pkt *p)
+{
+	const struct ip_ct_tcp_state *cli =
+		&ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL];
+	struct syngate_ct reply = {
+		.ct	= ct,
+		.ctinfo	= IP_CT_ESTABLISHED_REPLY,
+	};
+	struct syngate_seg seg = {};
+
+	/*
+	 * Built as the server would send it, in the server's space, and sent
+	 * with the connection attached, so seqadj and our hook translate it.
+	 * The SYN-ACK's window is unscaled and the client will apply the
+	 * scale our SYN-ACK announced (the rule's --wscale), which the man
+	 * page asks to be the server's own: shift by the server's scale so
+	 * that this update and the server's later segments agree.
+	 */
+	seg.sport = p->th.source;
+	seg.dport = p->th.dest;
+	seg.seq = ntohl(p->th.seq) + 1;
+	seg.ack_seq = ntohl(p->th.ack_seq);
+	seg.flags = TCPHDR_ACK;
+	seg.window = ntohs(p->th.window) >>
+		     (cli->flags & IP_CT_TCP_FLAG_WINDOW_SCALE ?
+		      p->opts.wscale : 0);
+	if (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP) {
+		seg.opts.options = XT_SYNGATE_OPT_TIMESTAMP;
+		seg.opts.tsval = p->opts.tsval;
+		seg.opts.tsecr = p->opts.tsecr;
+	}
+	return syngate_xmit(net, p->skb, p->flow.family, &p->flow.saddr,
+			    &p->flow.daddr, &seg, &reply);
+}
+
+/**
+ * syngate_finish_server - steps 3 to 5: the server's SYN-ACK has come
+ * @net: network namespace
+ * @ct: the connection
+ * @ctinfo: @p's conntrack info (reply direction)
+ * @sp: the connection's synproxy extension, isn and its recorded
+ * @p: the server's SYN-ACK, which the caller then consumes
+ */
+void syngate_finish_server(struct net *net, struct nf_conn *ct,
+			   enum ip_conntrack_info ctinfo,
+			   struct nf_conn_synproxy *sp,
+			   const struct syngate_pkt *p)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+
+	if (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP) {
+		sp->tsoff = p->opts.tsval - sp->its;
+		nf_conntrack_event_cache(IPCT_SYNPROXY, ct);
+	}
+	/* Translation first: the ACK below relies on it. */
+	nf_ct_seqadj_init(ct, ctinfo, sp->isn - ntohl(p->th.seq));
+	nf_conntrack_event_cache(IPCT_SEQADJ, ct);
+
+	syngate_count_xmit_err(sn, syngate_ack_server(net, ct, sp, p));
+	syngate_count_xmit_err(sn, syngate_update_client(net, ct, p));
+	syngate_stat_inc(sn, SYNGATE_STAT_CONN_ESTABLISHED);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The proxied handshake, step by step:
+ *
+ *   client                SYNGATE                 server
+ *     SYN  ------------->  (1) answer with a cookie, keep nothing
+ *          <-------------  SYN-ACK, seq = cookie, window 0
+ *     ACK  ------------->  (2) check the cookie, open the server side
+ *                          SYN  ------------------->  (conntrack entry born
+ *                                                      from our template)
+ *                          (3) consume the server's SYN-ACK
+ *                               <-------------------  SYN-ACK
+ *                          ACK  ------------------->  (4)
+ *          <-------------  window update (5), then seqadj and the
+ *                          timestamp offset carry the connection (6)
+ *
+ * Steps 1 and 2 run in the xtables target, 3 to 5 in the conntrack hook.
+ */
+#ifndef _SYNGATE_PROXY_H
+#define _SYNGATE_PROXY_H
+
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_synproxy.h>
+
+#include "cookie.h"
+#include "pernet.h"
+#include "tcpopt.h"
+#include "xt_SYNGATE.h"
+
+/* A TCP segment SYNGATE looks at: header copy, addresses, options. */
+struct syngate_pkt {
+	struct sk_buff		*skb;
+	struct tcphdr		th;
+	unsigned int		thoff;
+	struct syngate_flow	flow;	/* as the segment travels */
+	struct syngate_opts	opts;
+};
+
+int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,
+		     unsigned int thoff);
+
+void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
+			struct syngate_pkt *p);
+int syngate_open_server(struct net *net, const struct syngate_pkt *p,
+			u32 client_isn);
+void syngate_finish_server(struct net *net, struct nf_conn *ct,
+			   enum ip_conntrack_info ctinfo,
+			   struct nf_conn_synproxy *sp,
+			   const struct syngate_pkt *p);
+
+/* Our millisecond clock, for cookie slots and our own TSvals. */
+static inline u32 syngate_now_ms(void)
+{
+	return jiffies_to_msecs(jiffies);
+}
+
+#endif /* _SYNGATE_PROXY_H */

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SYNGATE xtables target: steps 1 and 2 of the handshake (proxy.h).
+ * It sees the segments conntrack could not place: the client's SYN
+ * (untracked by the raw-table rule) and the client's third ACK (invalid
+ * to conntrack, which has never seen the connection).
+ */
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "hook.h"
+#include "proxy.h"
+#include "target.h"
+
+static bool syngate_csum_bad(struct sk_buff *skb,
+			     const struct xt_action_param *par)
+{
+	if (xt_family(par) == NFPROTO_IPV6)
+		return nf_ip6_checksum(skb, xt_hooknum(par), par->thoff,
+				       IPPROTO_TCP);
+	return nf_ip_checksum(skb, xt_hooknum(par), par->thoff, IPPROTO_TCP);
+}
+
+static unsigned int syngate_tg(struct sk_buff *skb,
+			       const struct xt_action_param *par)
+{
+	const struct xt_syngate_info *info = par->targinfo;
+	struct net *net = xt_net(par);
+	struct syngate_net *sn = syngate_pernet(net);
+	const struct tcphdr *th;
+	struct syngate_pkt p;
+
+	if (syngate_pkt_load(&p, skb, xt_family(par), par->thoff)) {
+		syngate_stat_inc(sn, SYNGATE_STAT_DROP_MALFORMED);
+		return NF_DROP;
+	}
+	th = &p.th;
+	if (th->syn == th->ack || th->rst || th->fin)
+		return XT_CONTINUE;
+
+	if (syngate_csum_bad(skb, par)) {
+		syngate_stat_inc(sn, SYNGATE_STAT_DROP_CHECKSUM);
+		return NF_DROP;
+	}
+
+	if (th->syn) {
+		syngate_answer_syn(net, info, &p);
+	} else if (syngate_open_server(net, &p, ntohl(th->seq) - 1)) {
+		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_INVALID);
+		return NF_DROP;
+	}
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
+static int syngate_check_info(const struct xt_syngate_info *info)
+{
+	if (info->options & ~XT_SYNGATE_OPT_MASK) {
+		pr_info_ratelimited("unknown option bits 0x%x\n",
+				    info->options & ~XT_SYNGATE_OPT_MASK);
+		return -EINVAL;
+	}
+	if ((info->options & XT_SYNGATE_OPT_WSCALE) &&
+	    info->wscale > XT_SYNGATE_WSCALE_MAX) {
+		pr_info_ratelimited("--wscale %u above %u\n", info->wscale,
+				    XT_SYNGATE_WSCALE_MAX);
+		return -EINVAL;
+	}
+	if ((info->options & XT_SYNGATE_OPT_MSS) &&
+	    info->mss < XT_SYNGATE_MSS_MIN) {
+		pr_info_ratelimited("--mss %u below %u\n", info->mss,
+				    XT_SYNGATE_MSS_MIN);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool syngate_rule_is_tcp(const struct xt_tgchk_param *par)
+{
+	if (par->family == NFPROTO_IPV6) {
+		const struct ip6t_entry *e = par->entryinfo;
+
+		return (e->ipv6.flags & IP6T_F_PROTO) &&
+		       e->ipv6.proto == IPPROTO_TCP &&
+		       !(e->ipv6.invflags & XT_INV_PROTO);
+	} else {
+		const struct ipt_entry *e = par->entryinfo;
+
+		return e->ip.proto == IPPROTO_TCP &&
+		       !(e->ip.invflags & XT_INV_PROTO);
+	}
+}
+
+static int syngate_tg_check(const struct xt_tgchk_param *par)
+{
+	int err;
+
+	if (!syngate_rule_is_tcp(par)) {
+		pr_info_ratelimited("rule must match -p tcp\n");
+		return -EINVAL;
+	}
+	err = syngate_check_info(par->targinfo);
+	if (err)
+		return err;
+
+	err = nf_ct_netns_get(par->net, par->family);
+	if (err) {
+		pr_info_ratelimited("cannot enable conntrack: %d\n", err);
+		return err;
+	}
+	err = syngate_hook_get(par->net, par->family);
+	if (err) {
+		pr_info_ratelimited("cannot register hooks: %d\n", err);
+		nf_ct_netns_put(par->net, par->family);
+	}
+	return err;
+}
+
+static void syngate_tg_destroy(const struct xt_tgdtor_param *par)
+{
+	syngate_hook_put(par->net, par->family);
+	nf_ct_netns_put(par->net, par->family);
+}
+
+static struct xt_target syngate_tg_reg[] __read_mostly = {
+	{
+		.name		= "SYNGATE",
+		.family		= NFPROTO_IPV4,
+		.table		= "filter",
+		.hooks		= (1 << NF_INET_LOCAL_IN) |
+				  (1 << NF_INET_FORWARD),
+		.target		= syngate_tg,
+		.targetsize	= sizeof(struct xt_syngate_info),
+		.checkentry	= syngate_tg_check,
+		.destroy	= syngate_tg_destroy,
+		.me		= THIS_MODULE,
+	},
+#if IS_ENABLED(CONFIG_IP6_NF_IPTABLES)
+	{
+		.name		= "SYNGATE",
+		.family		= NFPROTO_IPV6,
+		.table		= "filter",
+		.hooks		= (1 << NF_INET_LOCAL_IN) |
+				  (1 << NF_INET_FORWARD),
+		.target		= syngate_tg,
+		.targetsize	= sizeof(struct xt_syngate_info),
+		.checkentry	= syngate_tg_check,
+		.destroy	= syngate_tg_destroy,
+		.me		= THIS_MODULE,
+	},
+#endif
+};
+
+int syngate_target_register(void)
+{
+	return xt_register_targets(syngate_tg_reg, ARRAY_SIZE(syngate_tg_reg));
+}
+
+void syngate_target_unregister(void)
+{
+	xt_unregister_targets(syngate_tg_reg, ARRAY_SIZE(syngate_tg_reg));
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Building and sending the TCP segments SYNGATE originates, for both
+ * families.
+ */
+#ifndef _SYNGATE_XMIT_H
+#define _SYNGATE_XMIT_H
+
+#include <linux/skbuff.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "tcpopt.h"
+
+/* One TCP segment to build. Sequence numbers in host order. */
+struct syngate_seg {
+	__be16			sport;
+	__be16			dport;
+	u32			seq;
+	u32			ack_seq;
+	u16			window;
+	u8			flags;		/* TCPHDR_* */
+	struct syngate_opts	opts;
+};
+
+/* Which conntrack state the built segment carries into the stack. */
+struct syngate_ct {
+	struct nf_conn			*ct;	/* NULL: none, or untracked */
+	enum ip_conntrack_info		ctinfo;
+};
+
+int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,
+		 const union nf_inet_addr *saddr,
+		 const union nf_inet_addr *daddr,
+		 const struct syngate_seg *seg, const struct syngate_ct *sct);
+
+#endif /* _SYNGATE_XMIT_H */
