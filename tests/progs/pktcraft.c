@@ -558,8 +558,10 @@ static size_t build_pkt(uint8_t *buf, const struct seg *s)
 	put16(t + 14, s->win);
 	put16(t + 16, 0);
 	put16(t + 18, 0);
-	memcpy(t + TCP_HLEN, s->opt, s->optlen);
-	memcpy(t + TCP_HLEN + s->optlen, s->data, s->datalen);
+	if (s->optlen)
+		memcpy(t + TCP_HLEN, s->opt, s->optlen);
+	if (s->datalen)
+		memcpy(t + TCP_HLEN + s->optlen, s->data, s->datalen);
 	sum = tcp_csum(s->src, s->dst, t, tcplen);
 	if (s->bad_csum) {
 		/* ~sum, but never the other one's-complement zero */
