@@ -13,6 +13,8 @@
 #include <time.h>
 
 /* Exit codes shared by both programs (the test scripts rely on them). */
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define EXIT_OK		0
 #define EXIT_TESTFAIL	1
 #define EXIT_USAGE	2

@@ -89,7 +89,7 @@ struct cfg {
 	uint16_t win;
 	const char *data;
 	bool bad_csum;
-	int doff, trunc, listen_ms;
+	int doff, trunc, listen_ms, rto_ms;
 	enum third third;
 };
 
@@ -155,7 +155,7 @@ static void usage(const char *fmt, const char *arg)
 "                    [--bad-csum] [--doff N] [--trunc N] [--listen MS]\n"
 "  pktcraft handshake [-6] --src ADDR --dst ADDR --sport P --dport P\n"
 "                    [--opts LIST] [--third ack|none|twice|data] [--data STR]\n"
-"                    [--listen MS]\n"
+"                    [--listen MS] [--rto MS]\n"
 "LIST: comma separated mss=N ws=N sackok ts ts=VAL:ECR nop eol\n"
 "      sack=L-R[/L-R..] raw=HEXBYTES, or none (default for SYNs: " DEF_OPTS ")\n"
 "F:    letters S A F R P U E C (E=ECE, C=CWR), default S\n"
@@ -164,7 +164,9 @@ static void usage(const char *fmt, const char *arg)
 "send/handshake print each segment received from dst:dport as\n"
 "  rx: flags=SA seq=N ack=N win=N len=N opts=mss:1460,ws:7,sackok,ts:V:E\n"
 "handshake keeps listening --listen MS (default 3000) after the SYN-ACK,\n"
-"ACKs the peer's data and FIN, and ends with\n"
+"ACKs the peer's data and FIN, retransmits unacknowledged data or FIN\n"
+"after --rto MS (default 300, doubling, at most 5 times; 0 = never,\n"
+"printed as tx-retrans:), and ends with\n"
 "  handshake: synack=1|0 acked=N peer_data=N   (exit 0 iff synack=1)\n"
 "The local kernel has no socket for these flows and answers the peer's\n"
 "segments with RST; run in a namespace with\n"
@@ -215,10 +217,10 @@ static uint8_t flags_arg(const char *s)
 	size_t i;
 
 	for (; *s; s++) {
-		for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(flag_names); i++)
 			if (toupper((unsigned char)*s) == flag_names[i].c)
 				break;
-		if (i == sizeof(flag_names) / sizeof(flag_names[0]))
+		if (i == ARRAY_SIZE(flag_names))
 			usage("bad flag letter in '%s' (use SAFRPUEC)", s);
 		f |= flag_names[i].bit;
 	}
@@ -229,7 +231,7 @@ static void flags_str(uint8_t f, char *out)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(flag_names); i++)
 		if (f & flag_names[i].bit)
 			*out++ = flag_names[i].c;
 	*out = '\0';
@@ -972,7 +974,7 @@ static int cmd_send(const struct cfg *c)
 
 /* ---- handshake ---------------------------------------------------------- */
 
-#define HS_RTO_MS	300	/* our (short) retransmission timeout */
+#define HS_RTO_MS	300	/* default --rto: short, the tests are local */
 #define HS_MAX_RETX	5
 #define HS_FIN_WAIT_MS	300	/* no data: FIN this long after the ACK */
 #define NEVER		UINT64_MAX
@@ -1011,7 +1013,7 @@ static uint32_t hs_tsval(struct hs *h)
 
 /* Send one segment of the connection (after the SYN). */
 static void hs_send(struct hs *h, uint8_t flags, uint32_t seq,
-		    const uint8_t *data, size_t len)
+		    const uint8_t *data, size_t len, bool retrans)
 {
 	uint8_t opt[12] = { 1, 1, 8, 10 };
 	struct seg s = {
@@ -1027,7 +1029,8 @@ static void hs_send(struct hs *h, uint8_t flags, uint32_t seq,
 		put32(opt + 4, hs_tsval(h));
 		put32(opt + 8, h->ts_recent);
 	}
-	print_seg("tx", s.flags, s.seq, s.ack, s.win, len, s.opt, s.optlen);
+	print_seg(retrans ? "tx-retrans" : "tx", s.flags, s.seq, s.ack, s.win,
+		  len, s.opt, s.optlen);
 	send_pkt(h->txfd, &s);
 }
 
@@ -1100,19 +1103,25 @@ static void hs_plan(struct hs *h, uint64_t now)
 	}
 }
 
-static void hs_send_data(struct hs *h, uint64_t now)
+static void hs_arm_retx(struct hs *h, uint64_t now)
 {
-	hs_send(h, TH_ACK | TH_PSH, h->isn + 1, h->data, h->datalen);
-	h->est_sent = h->data_sent = true;
-	h->t_retx = now + h->rto;
+	h->t_retx = h->rto ? now + h->rto : NEVER;	/* --rto 0: never */
 }
 
-static void hs_send_fin(struct hs *h, uint64_t now)
+static void hs_send_data(struct hs *h, uint64_t now, bool retrans)
 {
-	hs_send(h, TH_ACK | TH_FIN, h->isn + 1 + (uint32_t)h->datalen, NULL, 0);
+	hs_send(h, TH_ACK | TH_PSH, h->isn + 1, h->data, h->datalen, retrans);
+	h->est_sent = h->data_sent = true;
+	hs_arm_retx(h, now);
+}
+
+static void hs_send_fin(struct hs *h, uint64_t now, bool retrans)
+{
+	hs_send(h, TH_ACK | TH_FIN, h->isn + 1 + (uint32_t)h->datalen, NULL, 0,
+		retrans);
 	h->fin_sent = true;
 	h->t_fin = NEVER;
-	h->t_retx = now + h->rto;
+	hs_arm_retx(h, now);
 }
 
 /* Retransmit the oldest unacknowledged thing: data, else our FIN. */
@@ -1125,9 +1134,9 @@ static void hs_retransmit(struct hs *h, uint64_t now)
 	h->retx++;
 	h->rto *= 2;
 	if (h->data_sent && !h->data_acked)
-		hs_send_data(h, now);
+		hs_send_data(h, now, true);
 	else if (h->fin_sent && !h->fin_acked)
-		hs_send_fin(h, now);
+		hs_send_fin(h, now, true);
 	else
 		h->t_retx = NEVER;
 }
@@ -1146,21 +1155,21 @@ static void hs_maybe_fin(struct hs *h, uint64_t now)
 static void hs_run_timers(struct hs *h, uint64_t now)
 {
 	if (now >= h->t_ack) {
-		hs_send(h, TH_ACK, h->isn + 1, NULL, 0);
+		hs_send(h, TH_ACK, h->isn + 1, NULL, 0, false);
 		h->est_sent = true;
 		h->t_ack = NEVER;
 	}
 	if (now >= h->t_ack2) {
-		hs_send(h, TH_ACK, h->isn + 1, NULL, 0);
+		hs_send(h, TH_ACK, h->isn + 1, NULL, 0, false);
 		h->t_ack2 = NEVER;
 	}
 	if (now >= h->t_data) {
-		hs_send_data(h, now);
+		hs_send_data(h, now, false);
 		h->t_data = NEVER;
 	}
 	hs_maybe_fin(h, now);
 	if (now >= h->t_fin)
-		hs_send_fin(h, now);
+		hs_send_fin(h, now, false);
 	if (now >= h->t_retx)
 		hs_retransmit(h, now);
 }
@@ -1175,7 +1184,7 @@ static void hs_on_ack(struct hs *h, uint32_t ack)
 		h->data_acked = true;
 		h->t_retx = NEVER;
 		h->retx = 0;
-		h->rto = HS_RTO_MS;
+		h->rto = (unsigned int)h->c->rto_ms;
 	}
 	if (h->fin_sent && rel >= (int32_t)h->datalen + 1) {
 		h->fin_acked = true;
@@ -1227,7 +1236,7 @@ static void hs_on_segment(struct hs *h, const struct rxseg *r)
 		need_ack = true;	/* SYN-ACK again: our ACK got lost */
 	if (need_ack && h->est_sent)
 		hs_send(h, TH_ACK, h->isn + 1 + (uint32_t)h->datalen +
-			(h->fin_sent ? 1 : 0), NULL, 0);
+			(h->fin_sent ? 1 : 0), NULL, 0, false);
 }
 
 static uint64_t hs_next_timer(const struct hs *h)
@@ -1279,7 +1288,7 @@ static int cmd_handshake(const struct cfg *c)
 	h.data = (const uint8_t *)c->data;
 	h.datalen = strlen(c->data);
 	h.isn = rnd32();
-	h.rto = HS_RTO_MS;
+	h.rto = (unsigned int)c->rto_ms;
 	h.t_start = mono_ms();
 	opts_parse(c->opts ? c->opts : DEF_OPTS, &o);
 	opts_finalize(&o, -1);
@@ -1308,6 +1317,7 @@ enum {
 	O_ACK = 1 << 12, O_WIN = 1 << 13, O_DATA = 1 << 14,
 	O_BADCSUM = 1 << 15, O_DOFF = 1 << 16, O_TRUNC = 1 << 17,
 	O_LISTEN = 1 << 18, O_THIRD = 1 << 19, O_V6 = 1 << 20,
+	O_RTO = 1 << 21,
 };
 
 static const struct option long_opts[] = {
@@ -1331,6 +1341,7 @@ static const struct option long_opts[] = {
 	{ "trunc", required_argument, NULL, O_TRUNC },
 	{ "listen", required_argument, NULL, O_LISTEN },
 	{ "third", required_argument, NULL, O_THIRD },
+	{ "rto", required_argument, NULL, O_RTO },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -1342,7 +1353,7 @@ static const struct option long_opts[] = {
 			 O_WIN | O_OPTS | O_DATA | O_BADCSUM | O_DOFF | \
 			 O_TRUNC | O_LISTEN | O_SEED)
 #define HS_ALLOWED	(O_V6 | FLOW_REQUIRED | O_OPTS | O_THIRD | O_DATA | \
-			 O_LISTEN | O_SEED)
+			 O_LISTEN | O_SEED | O_RTO)
 
 static const struct {
 	const char *name;
@@ -1375,34 +1386,71 @@ struct rawargs {
 static void one_arg(struct cfg *c, struct rawargs *ra, int id, char *v)
 {
 	switch (id) {
-	case O_DST: ra->dst = v; break;
-	case O_SRC: ra->src = v; break;
-	case O_SRCNET: ra->net = v; break;
-	case O_DPORT: c->dport = (uint16_t)num_arg(v, 65535, "--dport"); break;
-	case O_SPORT: c->sport = (uint16_t)num_arg(v, 65535, "--sport"); break;
-	case O_COUNT: c->count = num_arg(v, UINT64_MAX, "--count"); break;
-	case O_RATE: c->rate = num_arg(v, 100000000, "--rate"); break;
+	case O_DST:
+		ra->dst = v;
+		break;
+	case O_SRC:
+		ra->src = v;
+		break;
+	case O_SRCNET:
+		ra->net = v;
+		break;
+	case O_DPORT:
+		c->dport = (uint16_t)num_arg(v, 65535, "--dport");
+		break;
+	case O_SPORT:
+		c->sport = (uint16_t)num_arg(v, 65535, "--sport");
+		break;
+	case O_COUNT:
+		c->count = num_arg(v, UINT64_MAX, "--count");
+		break;
+	case O_RATE:
+		c->rate = num_arg(v, 100000000, "--rate");
+		break;
 	case O_SECONDS:
 		c->seconds = (double)num_arg(v, 86400, "--seconds");
 		break;
-	case O_OPTS: c->opts = v; break;
-	case O_SEED: c->seed = num_arg(v, UINT64_MAX, "--seed"); break;
-	case O_FLAGS: c->flags = flags_arg(v); break;
-	case O_SEQ: c->seq = (uint32_t)num_arg(v, UINT32_MAX, "--seq"); break;
-	case O_ACK: c->ack = (uint32_t)num_arg(v, UINT32_MAX, "--ack"); break;
-	case O_WIN: c->win = (uint16_t)num_arg(v, 65535, "--win"); break;
+	case O_OPTS:
+		c->opts = v;
+		break;
+	case O_SEED:
+		c->seed = num_arg(v, UINT64_MAX, "--seed");
+		break;
+	case O_FLAGS:
+		c->flags = flags_arg(v);
+		break;
+	case O_SEQ:
+		c->seq = (uint32_t)num_arg(v, UINT32_MAX, "--seq");
+		break;
+	case O_ACK:
+		c->ack = (uint32_t)num_arg(v, UINT32_MAX, "--ack");
+		break;
+	case O_WIN:
+		c->win = (uint16_t)num_arg(v, 65535, "--win");
+		break;
 	case O_DATA:
 		if (strlen(v) > MAX_DATA)
 			usage("--data longer than 1400 bytes", NULL);
 		c->data = v;
 		break;
-	case O_BADCSUM: c->bad_csum = true; break;
-	case O_DOFF: c->doff = (int)num_arg(v, 15, "--doff (0-15)"); break;
-	case O_TRUNC: c->trunc = (int)num_arg(v, 65535, "--trunc"); break;
+	case O_BADCSUM:
+		c->bad_csum = true;
+		break;
+	case O_DOFF:
+		c->doff = (int)num_arg(v, 15, "--doff (0-15)");
+		break;
+	case O_TRUNC:
+		c->trunc = (int)num_arg(v, 65535, "--trunc");
+		break;
 	case O_LISTEN:
 		c->listen_ms = (int)num_arg(v, 600000, "--listen");
 		break;
-	case O_THIRD: c->third = third_arg(v); break;
+	case O_THIRD:
+		c->third = third_arg(v);
+		break;
+	case O_RTO:
+		c->rto_ms = (int)num_arg(v, 60000, "--rto");
+		break;
 	}
 }
 
@@ -1436,10 +1484,10 @@ static void parse_args(int argc, char **argv, struct cfg *c)
 
 	if (argc < 2)
 		usage(NULL, NULL);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			break;
-	if (i == sizeof(commands) / sizeof(commands[0]))
+	if (i == ARRAY_SIZE(commands))
 		usage("unknown command '%s'", argv[1]);
 	c->cmd = commands[i].cmd;
 	c->seconds = 60;
@@ -1447,6 +1495,7 @@ static void parse_args(int argc, char **argv, struct cfg *c)
 	c->win = DEF_WIN;
 	c->data = "";
 	c->doff = c->trunc = -1;
+	c->rto_ms = HS_RTO_MS;
 	c->listen_ms = c->cmd == CMD_HANDSHAKE ? 3000 : 0;
 	optind = 2;
 	while ((id = getopt_long(argc, argv, "6", long_opts, NULL)) != -1) {

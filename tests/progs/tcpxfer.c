@@ -726,20 +726,40 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	optind = 2;
 	while ((c = getopt(argc, argv, accepted)) != -1) {
 		switch (c) {
-		case '6': o->v6 = true; break;
-		case 'l': case 'c': o->addr = optarg; break;
-		case 'B': o->bind_addr = optarg; break;
-		case 'p': o->port = (uint16_t)num_arg(optarg, 1, 65535, "port"); break;
-		case 's': o->sport = (uint16_t)num_arg(optarg, 1, 65535, "source port"); break;
-		case 'n': o->bytes = num_arg(optarg, 0, UINT64_MAX / 2, "byte count"); break;
+		case '6':
+			o->v6 = true;
+			break;
+		case 'l':
+		case 'c':
+			o->addr = optarg;
+			break;
+		case 'B':
+			o->bind_addr = optarg;
+			break;
+		case 'p':
+			o->port = (uint16_t)num_arg(optarg, 1, 65535, "port");
+			break;
+		case 's':
+			o->sport = (uint16_t)num_arg(optarg, 1, 65535, "source port");
+			break;
+		case 'n':
+			o->bytes = num_arg(optarg, 0, UINT64_MAX / 2, "byte count");
+			break;
 		case 'k':
 			o->count = num_arg(optarg, 1, 100000000, "count");
 			o->count_given = true;
 			break;
-		case 'T': o->timeout_ms = (int)num_arg(optarg, 1, 3600000, "timeout"); break;
-		case 'e': o->echo = true; break;
-		case 'r': o->expect_reset = true; break;
-		default: usage(NULL);
+		case 'T':
+			o->timeout_ms = (int)num_arg(optarg, 1, 3600000, "timeout");
+			break;
+		case 'e':
+			o->echo = true;
+			break;
+		case 'r':
+			o->expect_reset = true;
+			break;
+		default:
+			usage(NULL);
 		}
 	}
 	if (optind != argc)
