@@ -17,7 +17,7 @@ PKGS=(
 	build-essential bc flex bison libelf-dev libssl-dev cpio kmod xz-utils
 	pkg-config sparse python3 rsync
 	qemu-system-x86 busybox-static iproute2 iptables nftables conntrack
-	libxtables-dev libnetfilter-conntrack-dev tcpdump
+	libxtables-dev libnetfilter-conntrack-dev tcpdump ethtool
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
 )
 

@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/check.sh: every syngate test (what `make check` runs after
+# scripts/deps.sh). Builds the tree, runs the host-side tests, then boots one
+# qemu VM per kernel in CHECK_KERNELS (default "6.1 6.12") running
+# scripts/vm/guest-check.sh (harness smoke test + tests/e2e/run.sh).
+# Collects every PASS/FAIL/SKIP line (VM ones prefixed "[KERNEL] "), and
+# ends with "N passed, N failed[, N skipped]". Exit 0 iff nothing failed.
+#
+# Env: CHECK_KERNELS, CHECK_VM_TIMEOUT (seconds per VM run, default 2400),
+#      CHECK_SKIP_HOST=1 (VM parts only), E2E_TARGETS, E2E_BACKENDS,
+#      E2E_FAMILIES, E2E_HOOKS, E2E_SCENARIOS (passed to the guest).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+kernels=${CHECK_KERNELS:-6.1 6.12}
+vm_timeout=${CHECK_VM_TIMEOUT:-2400}
+logdir=$top/build/check
+mkdir -p "$logdir"
+results=$logdir/results.txt
+: > "$results"
+t0=$(date +%s)
+
+say() { echo "check: $*"; }
+record() { echo "$1"; echo "$1" >> "$results"; }
+# collect PREFIX FILE: copy the PASS/FAIL/SKIP lines of FILE into the results
+collect() {
+	local prefix=$1 file=$2 line
+	while IFS= read -r line; do
+		echo "$prefix$line" >> "$results"
+	done < <(grep -a -E '^(PASS|FAIL|SKIP)( |:)' "$file" || true)
+}
+count_in() { grep -a -c -E "^$1( |:)" "$2" || true; }
+
+# ------------------------------------------------------------------ build
+say "building (make)"
+if make -s > "$logdir/make.log" 2>&1; then
+	record "[host] PASS build: make"
+else
+	tail -n 40 "$logdir/make.log"
+	record "[host] FAIL build: make (see build/check/make.log)"
+fi
+declare -A KV
+for k in $kernels; do
+	if ! vars=$(scripts/vm/kernels.sh "$k" 2>&1); then
+		record "[$k] FAIL kernel: $vars"
+		continue
+	fi
+	KV[$k]=$(eval "$vars"; echo "$KVER")
+	kv=${KV[$k]}
+	if [ ! -f kmod/Kbuild ] && [ ! -f kmod/Makefile ]; then
+		record "[$k] SKIP build: xt_SYNGATE.ko (kmod/ has no Kbuild yet)"
+	elif scripts/vm/build-kmod.sh "$kv" > "$logdir/kmod-$kv.log" 2>&1; then
+		warn='(warning|error):'
+		ign='compiler differs from the one used to build the kernel'
+		if grep -E "$warn" "$logdir/kmod-$kv.log" | grep -q -v "$ign"; then
+			grep -E "$warn" "$logdir/kmod-$kv.log" | grep -v "$ign" | head -n 20
+			record "[$k] FAIL build: xt_SYNGATE.ko for $kv has compiler warnings"
+		else
+			record "[$k] PASS build: xt_SYNGATE.ko for $kv"
+		fi
+	else
+		tail -n 40 "$logdir/kmod-$kv.log"
+		record "[$k] FAIL build: xt_SYNGATE.ko for $kv (see build/check/kmod-$kv.log)"
+	fi
+done
+
+# ------------------------------------------------------------------ host
+if [ -z "${CHECK_SKIP_HOST:-}" ]; then
+	if [ -f xt_userspace/test-plugin.sh ]; then
+		say "host: xt_userspace/test-plugin.sh"
+		bash xt_userspace/test-plugin.sh > "$logdir/host-plugin.log" 2>&1
+		rc=$?
+		cat "$logdir/host-plugin.log"
+		collect "[host] " "$logdir/host-plugin.log"
+		if [ $rc != 0 ] && [ "$(count_in FAIL "$logdir/host-plugin.log")" = 0 ]; then
+			record "[host] FAIL xt_userspace/test-plugin.sh exited $rc"
+		fi
+	fi
+fi
+
+# ------------------------------------------------------------------ VMs
+for k in $kernels; do
+	[ -n "${KV[$k]:-}" ] || continue
+	say "[$k] booting a VM on ${KV[$k]}: scripts/vm/guest-check.sh (timeout ${vm_timeout}s)"
+	out=$logdir/vm-$k.out
+	s=$(date +%s.%N)
+	scripts/vm/run.sh --kernel "$k" --timeout "$vm_timeout" --out "$out" \
+		-- scripts/vm/guest-check.sh 2>&1 < /dev/null | tee "$logdir/vm-$k.console"
+	rc=${PIPESTATUS[0]}
+	e=$(date +%s.%N)
+	secs=$(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.0f", b - a }')
+	say "[$k] VM run: ${secs}s wall, exit $rc"
+	[ -f "$out" ] || : > "$out"
+	collect "[$k] " "$out"
+	if [ $rc != 0 ] && [ "$(count_in FAIL "$out")" = 0 ]; then
+		case $rc in
+		124) why="timed out after ${vm_timeout}s" ;;
+		125) why="guest died without an exit status (panic/oops?)" ;;
+		*)   why="exit status $rc" ;;
+		esac
+		record "[$k] FAIL VM run: $why (console: build/check/vm-$k.console)"
+	fi
+done
+
+# ------------------------------------------------------------------ summary
+np=$(count_in PASS <(sed -E 's/^\[[^]]*\] //' "$results"))
+nf=$(count_in FAIL <(sed -E 's/^\[[^]]*\] //' "$results"))
+ns=$(count_in SKIP <(sed -E 's/^\[[^]]*\] //' "$results"))
+echo
+echo "==================== syngate check: all results ($(( $(date +%s) - t0 ))s wall)"
+cat "$results"
+summary="$np passed, $nf failed"
+[ "$ns" -gt 0 ] && summary+=", $ns skipped"
+echo "$summary"
+[ "$nf" = 0 ]
