@@ -8,7 +8,7 @@
 # Collects every PASS/FAIL/SKIP line (VM ones prefixed "[KERNEL] "), and
 # ends with "N passed, N failed[, N skipped]". Exit 0 iff nothing failed.
 #
-# Env: CHECK_KERNELS, CHECK_VM_TIMEOUT (seconds per VM run, default 2400),
+# Env: CHECK_KERNELS, CHECK_VM_TIMEOUT (seconds per VM run, default 1800),
 #      CHECK_SKIP_HOST=1 (VM parts only), E2E_TARGETS, E2E_BACKENDS,
 #      E2E_FAMILIES, E2E_HOOKS, E2E_SCENARIOS (passed to the guest).
 set -uo pipefail
@@ -16,7 +16,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 kernels=${CHECK_KERNELS:-6.1 6.12}
-vm_timeout=${CHECK_VM_TIMEOUT:-2400}
+vm_timeout=${CHECK_VM_TIMEOUT:-1800}
 logdir=$top/build/check
 mkdir -p "$logdir"
 results=$logdir/results.txt

@@ -3,7 +3,9 @@
 #
 # guest-check.sh: what tests/check.sh runs in each test VM: the harness
 # smoke test, then the end-to-end suite (tests/e2e/run.sh, which reads the
-# E2E_* filters forwarded by scripts/vm/run.sh). Exit 0 iff both passed.
+# E2E_* filters forwarded by scripts/vm/run.sh), then a look at the kernel
+# log: a WARN, BUG, oops, lockdep or sanitizer report anywhere in the run is
+# a failure even if every test passed. Exit 0 iff all passed.
 cd "$(dirname "$0")/../.." || exit 2
 rc=0
 bash scripts/vm/guest-smoke.sh || rc=1
@@ -11,5 +13,17 @@ if [ -f tests/e2e/run.sh ]; then
 	bash tests/e2e/run.sh || rc=1
 else
 	echo "SKIP e2e: tests/e2e/run.sh does not exist yet"
+fi
+
+pat='WARNING:|BUG:|Oops|general protection fault|Kernel panic|KASAN|UBSAN|kmemleak|'
+pat+='possible recursive locking|possible circular locking|inconsistent lock state|'
+pat+='suspicious RCU usage|rcu_sched detected stall|hung_task|refcount_t:|list_add corruption|list_del corruption'
+taint=$(cat /proc/sys/kernel/tainted 2>/dev/null || echo 0)
+if dmesg | grep -E -q "$pat" || [ $((taint & 512)) != 0 ]; then
+	echo "FAIL kernel: warnings in dmesg during the run (tainted=$taint):"
+	dmesg | grep -E -A 25 "$pat" | head -n 80 | sed 's/^/  | /'
+	rc=1
+else
+	echo "PASS kernel: no WARN/BUG/oops/lockdep/sanitizer report in dmesg (tainted=$taint)"
 fi
 exit $rc
