@@ -118,6 +118,33 @@ static unsigned int syngate_retrans_ack(struct net *net,
 	return NF_STOLEN;
 }
 
+/*
+ * A client ACK on an entry whose connection has ended (TIME_WAIT, or
+ * CLOSE after a reset). If it returns a genuine cookie, the client has
+ * reused the 4-tuple and completed a new handshake with us while
+ * conntrack still remembers the old one: the old entry and its offsets
+ * must go, or the new connection would be translated with them. Anything
+ * else is a late segment of the old connection and goes on as it is.
+ */
+static unsigned int syngate_reuse_ack(struct net *net, struct nf_conn *ct,
+				      const struct syngate_pkt *p)
+{
+	struct syngate_seg syn;
+
+	if (syngate_check_ack(net, p, ntohl(p->th.seq) - 1, &syn))
+		return NF_ACCEPT;
+	nf_ct_kill(ct);
+	syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_CONN_REOPENED);
+	syngate_send_server_syn(net, p, &syn);
+	consume_skb(p->skb);
+	return NF_STOLEN;
+}
+
+static bool syngate_is_pure_ack(const struct tcphdr *th)
+{
+	return th->ack && !th->syn && !th->rst && !th->fin;
+}
+
 /* The handshake states; NF_ACCEPT lets the segment on to translation. */
 static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 				      enum ip_conntrack_info ctinfo,
@@ -134,7 +161,7 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 			syngate_record_syn(sn, ct, sp, p);
 			return NF_ACCEPT;
 		}
-		if (orig && th->ack && !th->syn && !th->rst && !th->fin)
+		if (orig && syngate_is_pure_ack(th))
 			return syngate_retrans_ack(net, p);
 		return NF_ACCEPT;
 	case TCP_CONNTRACK_SYN_RECV:
@@ -143,7 +170,13 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 		syngate_finish_server(net, ct, ctinfo, sp, p);
 		consume_skb(p->skb);
 		return NF_STOLEN;
+	case TCP_CONNTRACK_TIME_WAIT:
+		if (orig && syngate_is_pure_ack(th))
+			return syngate_reuse_ack(net, ct, p);
+		return NF_ACCEPT;
 	case TCP_CONNTRACK_CLOSE:
+		if (orig && syngate_is_pure_ack(th))
+			return syngate_reuse_ack(net, ct, p);
 		/*
 		 * The server refused our SYN. The client, which got our
 		 * SYN-ACK, takes a reset only at the sequence number it
@@ -167,6 +200,7 @@ static bool syngate_in_handshake(const struct nf_conn *ct)
 	switch (ct->proto.tcp.state) {
 	case TCP_CONNTRACK_SYN_SENT:
 	case TCP_CONNTRACK_SYN_RECV:
+	case TCP_CONNTRACK_TIME_WAIT:
 	case TCP_CONNTRACK_CLOSE:
 		return true;
 	default:

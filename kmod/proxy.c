@@ -158,68 +158,101 @@ void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 }
 
 /**
+ * syngate_check_ack - step 2a: check the cookie a client's ACK returns
+ * @net: network namespace
+ * @p: the client's ACK (or a later segment of the same handshake)
+ * @client_isn: the client's initial sequence number that @p implies
+ * @syn: on success, the SYN to send the server
+ *
+ * The SYN's ack_seq field (meaningless without the ACK flag) carries the
+ * cookie, and its TSecr our TSval, to the hook, which stores them in the
+ * conntrack entry the SYN creates (hook.c: syngate_record_syn()).
+ *
+ * Return: 0 when the cookie is genuine, -EINVAL otherwise; the caller
+ * counts the invalid ones, as it may try more than one @client_isn.
+ */
+int syngate_check_ack(struct net *net, const struct syngate_pkt *p,
+		      u32 client_isn, struct syngate_seg *syn)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+	const struct syngate_opts *ack = &p->opts;
+	u32 cookie = ntohl(p->th.ack_seq) - 1;
+	struct syngate_cookie_data cd = { .client_isn = client_isn };
+	int mss_idx;
+
+	memset(syn, 0, sizeof(*syn));
+	if (ack->options & XT_SYNGATE_OPT_TIMESTAMP) {
+		cd.has_ts = true;
+		cd.tsval = ack->tsecr;
+	}
+	mss_idx = syngate_cookie_check(&sn->key, &p->flow, &cd,
+				       syngate_slot(syngate_now_ms()), cookie);
+	if (mss_idx < 0 ||
+	    (cd.has_ts && syngate_tscookie_decode(cd.tsval, &syn->opts)))
+		return -EINVAL;
+
+	syn->opts.options |= XT_SYNGATE_OPT_MSS;
+	syn->opts.mss = syngate_mss_value(p->flow.family, mss_idx);
+	if (cd.has_ts) {
+		syn->opts.options |= XT_SYNGATE_OPT_TIMESTAMP;
+		syn->opts.tsval = ack->tsval;
+		syn->opts.tsecr = ack->tsecr;
+	}
+
+	syn->sport = p->th.source;
+	syn->dport = p->th.dest;
+	syn->seq = client_isn;
+	syn->ack_seq = cookie;
+	syn->flags = TCPHDR_SYN;
+	if (syn->opts.options & XT_SYNGATE_OPT_ECN)
+		syn->flags |= TCPHDR_ECE | TCPHDR_CWR;
+	/* A SYN's window is never scaled: give the client's in bytes. */
+	syn->window = min_t(u32, U16_MAX,
+			    (u32)ntohs(p->th.window) <<
+			    (syn->opts.options & XT_SYNGATE_OPT_WSCALE ?
+			     syn->opts.wscale : 0));
+	return 0;
+}
+
+/**
+ * syngate_send_server_syn - step 2b: open the server side
+ * @net: network namespace
+ * @p: the client segment that carried a genuine cookie
+ * @syn: from syngate_check_ack()
+ *
+ * The SYN goes out with our conntrack template, so the entry it creates
+ * has the seqadj and synproxy extensions.
+ */
+void syngate_send_server_syn(struct net *net, const struct syngate_pkt *p,
+			     const struct syngate_seg *syn)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+	struct syngate_ct tmpl = { .ct = sn->tmpl, .ctinfo = IP_CT_NEW };
+
+	syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_VALID);
+	syngate_count_xmit_err(sn, syngate_xmit(net, p->skb, p->flow.family,
+						&p->flow.saddr, &p->flow.daddr,
+						syn, &tmpl));
+}
+
+/**
  * syngate_open_server - step 2: check a client's ACK, send the server SYN
  * @net: network namespace
  * @p: the client's ACK (or a later segment of the same handshake)
  * @client_isn: the client's initial sequence number that @p implies
  *
- * The SYN goes out with our conntrack template, so the entry it creates
- * has the seqadj and synproxy extensions. Its ack_seq field (meaningless
- * without the ACK flag) carries the cookie, and its TSecr our TSval, to
- * the hook, which stores them in the new entry (see syngate_hook()).
- *
- * Return: 0 when the cookie was genuine, -EINVAL otherwise; the caller
- * counts the invalid ones, as it may try more than one @client_isn.
+ * Return: 0 when the cookie was genuine, -EINVAL otherwise (not counted).
  */
 int syngate_open_server(struct net *net, const struct syngate_pkt *p,
 			u32 client_isn)
 {
-	struct syngate_net *sn = syngate_pernet(net);
-	const struct syngate_opts *ack = &p->opts;
-	u32 cookie = ntohl(p->th.ack_seq) - 1;
-	struct syngate_cookie_data cd = {
-		.client_isn	= client_isn,
-		.has_ts		= ack->options & XT_SYNGATE_OPT_TIMESTAMP,
-		.tsval		= ack->tsecr,
-	};
-	struct syngate_ct tmpl = { .ct = sn->tmpl, .ctinfo = IP_CT_NEW };
-	struct syngate_seg seg = {};
-	int mss_idx, err;
+	struct syngate_seg syn;
+	int err;
 
-	if (!cd.has_ts)
-		cd.tsval = 0;
-	mss_idx = syngate_cookie_check(&sn->key, &p->flow, &cd,
-				       syngate_slot(syngate_now_ms()), cookie);
-	if (mss_idx < 0 ||
-	    (cd.has_ts && syngate_tscookie_decode(cd.tsval, &seg.opts)))
-		return -EINVAL;
-	syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_VALID);
-
-	seg.opts.options |= XT_SYNGATE_OPT_MSS;
-	seg.opts.mss = syngate_mss_value(p->flow.family, mss_idx);
-	if (cd.has_ts) {
-		seg.opts.options |= XT_SYNGATE_OPT_TIMESTAMP;
-		seg.opts.tsval = ack->tsval;
-		seg.opts.tsecr = ack->tsecr;
-	}
-
-	seg.sport = p->th.source;
-	seg.dport = p->th.dest;
-	seg.seq = client_isn;
-	seg.ack_seq = cookie;
-	seg.flags = TCPHDR_SYN;
-	if (seg.opts.options & XT_SYNGATE_OPT_ECN)
-		seg.flags |= TCPHDR_ECE | TCPHDR_CWR;
-	/* A SYN's window is never scaled: give the client's in bytes. */
-	seg.window = min_t(u32, U16_MAX,
-			   (u32)ntohs(p->th.window) <<
-			   (seg.opts.options & XT_SYNGATE_OPT_WSCALE ?
-			    seg.opts.wscale : 0));
-
-	err = syngate_xmit(net, p->skb, p->flow.family, &p->flow.saddr,
-			   &p->flow.daddr, &seg, &tmpl);
-	syngate_count_xmit_err(sn, err);
-	return 0;
+	err = syngate_check_ack(net, p, client_isn, &syn);
+	if (!err)
+		syngate_send_server_syn(net, p, &syn);
+	return err;
 }
 
 /* Step 4: the ACK the client would have sent the server. */

@@ -27,6 +27,7 @@
 #include "cookie.h"
 #include "pernet.h"
 #include "tcpopt.h"
+#include "xmit.h"
 #include "xt_SYNGATE.h"
 
 /* A TCP segment SYNGATE looks at: header copy, addresses, options. */
@@ -43,6 +44,10 @@ int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,
 
 void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 			struct syngate_pkt *p);
+int syngate_check_ack(struct net *net, const struct syngate_pkt *p,
+		      u32 client_isn, struct syngate_seg *syn);
+void syngate_send_server_syn(struct net *net, const struct syngate_pkt *p,
+			     const struct syngate_seg *syn);
 int syngate_open_server(struct net *net, const struct syngate_pkt *p,
 			u32 client_isn);
 void syngate_finish_server(struct net *net, struct nf_conn *ct,

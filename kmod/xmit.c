@@ -70,21 +70,11 @@ static void syngate_attach_ct(struct sk_buff *skb, const struct syngate_ct *sct)
 	}
 }
 
-static int syngate_xmit4(struct net *net, const struct sk_buff *oskb,
-			 __be32 saddr, __be32 daddr,
-			 const struct syngate_seg *seg,
-			 const struct syngate_ct *sct)
+static void syngate_put_ip4(struct sk_buff *skb, struct net *net,
+			    __be32 saddr, __be32 daddr)
 {
-	unsigned int thlen = sizeof(struct tcphdr) + syngate_opts_len(&seg->opts);
-	struct sk_buff *skb;
-	struct tcphdr *th;
-	struct iphdr *iph;
+	struct iphdr *iph = skb_put_zero(skb, sizeof(*iph));
 
-	skb = syngate_alloc(sizeof(*iph), thlen);
-	if (!skb)
-		return -ENOMEM;
-
-	iph = skb_put_zero(skb, sizeof(*iph));
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) / 4;
 	iph->frag_off = htons(IP_DF);
@@ -92,27 +82,85 @@ static int syngate_xmit4(struct net *net, const struct sk_buff *oskb,
 	iph->protocol = IPPROTO_TCP;
 	iph->saddr = saddr;
 	iph->daddr = daddr;
+	/* Total length and header checksum: __ip_local_out() sets both. */
+	skb->protocol = htons(ETH_P_IP);
+}
+
+static void syngate_put_ip6(struct sk_buff *skb, struct net *net,
+			    const struct in6_addr *saddr,
+			    const struct in6_addr *daddr)
+{
+	struct ipv6hdr *ip6h = skb_put_zero(skb, sizeof(*ip6h));
+
+	ip6_flow_hdr(ip6h, 0, 0);
+	ip6h->hop_limit = READ_ONCE(net->ipv6.devconf_all->hop_limit);
+	ip6h->nexthdr = IPPROTO_TCP;
+	ip6h->saddr = *saddr;
+	ip6h->daddr = *daddr;
+	/* Payload length: __ip6_local_out() sets it. */
+	skb->protocol = htons(ETH_P_IPV6);
+}
+
+/**
+ * syngate_build - build a TCP segment with its IP header
+ * @net: network namespace (default TTL / hop limit)
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @saddr: source address
+ * @daddr: destination address
+ * @seg: TCP header fields and options
+ *
+ * The TCP checksum is left CHECKSUM_PARTIAL with the pseudo-header sum in
+ * place; the IP length fields are filled in by the local output path.
+ *
+ * Return: the segment, or NULL when out of memory.
+ */
+struct sk_buff *syngate_build(struct net *net, u8 family,
+			      const union nf_inet_addr *saddr,
+			      const union nf_inet_addr *daddr,
+			      const struct syngate_seg *seg)
+{
+	unsigned int thlen = sizeof(struct tcphdr) + syngate_opts_len(&seg->opts);
+	unsigned int nhlen = family == NFPROTO_IPV6 ? sizeof(struct ipv6hdr) :
+						    sizeof(struct iphdr);
+	struct sk_buff *skb;
+	struct tcphdr *th;
+
+	skb = syngate_alloc(nhlen, thlen);
+	if (!skb)
+		return NULL;
+
+	if (family == NFPROTO_IPV6)
+		syngate_put_ip6(skb, net, &saddr->in6, &daddr->in6);
+	else
+		syngate_put_ip4(skb, net, saddr->ip, daddr->ip);
 
 	th = syngate_put_tcp(skb, thlen, seg);
-	th->check = ~tcp_v4_check(thlen, saddr, daddr, 0);
-	skb->protocol = htons(ETH_P_IP);
+	if (family == NFPROTO_IPV6)
+		th->check = ~tcp_v6_check(thlen, &saddr->in6, &daddr->in6, 0);
+	else
+		th->check = ~tcp_v4_check(thlen, saddr->ip, daddr->ip, 0);
+	return skb;
+}
 
+static int syngate_send4(struct net *net, struct sk_buff *skb,
+			 const struct sk_buff *oskb,
+			 const struct syngate_ct *sct)
+{
 	/* ip_route_me_harder() starts from a route: lend it the input's. */
 	skb_dst_set_noref(skb, skb_dst(oskb));
-	if (ip_route_me_harder(net, NULL, skb, RTN_UNSPEC)) {
-		kfree_skb(skb);
+	if (ip_route_me_harder(net, NULL, skb, RTN_UNSPEC))
 		return -EHOSTUNREACH;
-	}
-
 	syngate_attach_ct(skb, sct);
 	ip_local_out(net, NULL, skb);
 	return 0;
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
-static int syngate_route6(struct net *net, struct sk_buff *skb,
-			  const struct ipv6hdr *ip6h, const struct tcphdr *th)
+static int syngate_send6(struct net *net, struct sk_buff *skb,
+			 const struct syngate_ct *sct)
 {
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
 	struct dst_entry *dst;
 	struct flowi6 fl6 = {
 		.flowi6_proto	= IPPROTO_TCP,
@@ -128,42 +176,15 @@ static int syngate_route6(struct net *net, struct sk_buff *skb,
 	if (IS_ERR(dst))
 		return -EHOSTUNREACH;
 	skb_dst_set(skb, dst);
-	return 0;
-}
-
-static int syngate_xmit6(struct net *net, const struct in6_addr *saddr,
-			 const struct in6_addr *daddr,
-			 const struct syngate_seg *seg,
-			 const struct syngate_ct *sct)
-{
-	unsigned int thlen = sizeof(struct tcphdr) + syngate_opts_len(&seg->opts);
-	struct ipv6hdr *ip6h;
-	struct sk_buff *skb;
-	struct tcphdr *th;
-
-	skb = syngate_alloc(sizeof(*ip6h), thlen);
-	if (!skb)
-		return -ENOMEM;
-
-	ip6h = skb_put_zero(skb, sizeof(*ip6h));
-	ip6_flow_hdr(ip6h, 0, 0);
-	ip6h->hop_limit = READ_ONCE(net->ipv6.devconf_all->hop_limit);
-	ip6h->nexthdr = IPPROTO_TCP;
-	ip6h->saddr = *saddr;
-	ip6h->daddr = *daddr;
-
-	th = syngate_put_tcp(skb, thlen, seg);
-	th->check = ~tcp_v6_check(thlen, saddr, daddr, 0);
-	skb->protocol = htons(ETH_P_IPV6);
-
-	if (syngate_route6(net, skb, ip6h, th)) {
-		kfree_skb(skb);
-		return -EHOSTUNREACH;
-	}
-
 	syngate_attach_ct(skb, sct);
 	ip6_local_out(net, NULL, skb);
 	return 0;
+}
+#else
+static int syngate_send6(struct net *net, struct sk_buff *skb,
+			 const struct syngate_ct *sct)
+{
+	return -EAFNOSUPPORT;
 }
 #endif
 
@@ -184,9 +205,18 @@ int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,
 		 const union nf_inet_addr *daddr,
 		 const struct syngate_seg *seg, const struct syngate_ct *sct)
 {
-#if IS_ENABLED(CONFIG_IPV6)
+	struct sk_buff *skb;
+	int err;
+
+	skb = syngate_build(net, family, saddr, daddr, seg);
+	if (!skb)
+		return -ENOMEM;
+
 	if (family == NFPROTO_IPV6)
-		return syngate_xmit6(net, &saddr->in6, &daddr->in6, seg, sct);
-#endif
-	return syngate_xmit4(net, oskb, saddr->ip, daddr->ip, seg, sct);
+		err = syngate_send6(net, skb, sct);
+	else
+		err = syngate_send4(net, skb, oskb, sct);
+	if (err)
+		kfree_skb(skb);
+	return err;
 }

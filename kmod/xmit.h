@@ -28,6 +28,10 @@ struct syngate_ct {
 	enum ip_conntrack_info		ctinfo;
 };
 
+struct sk_buff *syngate_build(struct net *net, u8 family,
+			      const union nf_inet_addr *saddr,
+			      const union nf_inet_addr *daddr,
+			      const struct syngate_seg *seg);
 int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,
 		 const union nf_inet_addr *saddr,
 		 const union nf_inet_addr *daddr,
