@@ -64,6 +64,22 @@ for k in $kernels; do
 	else
 		tail -n 40 "$logdir/kmod-$kv.log"
 		record "[$k] FAIL build: xt_SYNGATE.ko for $kv (see build/check/kmod-$kv.log)"
+		continue
+	fi
+	# The same sources with kbuild's W=1 and sparse (C=2), in a separate
+	# directory so that the VM's build is not redone with other flags.
+	if ! command -v sparse >/dev/null; then
+		record "[$k] SKIP build: W=1 C=2 (sparse not installed)"
+	elif W=1 C=2 BUILD_KMOD_OUT=build/$kv/src-w1 scripts/vm/build-kmod.sh "$kv" \
+			> "$logdir/kmod-w1-$kv.log" 2>&1; then
+		if grep -E "$warn" "$logdir/kmod-w1-$kv.log" | grep -q -v "$ign"; then
+			grep -E "$warn" "$logdir/kmod-w1-$kv.log" | grep -v "$ign" | head -n 20
+			record "[$k] FAIL build: W=1 C=2 warnings for $kv (see build/check/kmod-w1-$kv.log)"
+		else
+			record "[$k] PASS build: W=1 C=2 (sparse) clean for $kv"
+		fi
+	else
+		record "[$k] FAIL build: W=1 C=2 build failed for $kv (see build/check/kmod-w1-$kv.log)"
 	fi
 done
 

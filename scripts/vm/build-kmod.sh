@@ -7,7 +7,9 @@
 #   build/KVER/src/{Kbuild,kmod/,include/}  ->  build/KVER/src/kmod/*.ko
 # rsync keeps unchanged files' timestamps, so kbuild rebuilds only what
 # changed. Headers: $KERNEL_BUILD, else /usr/src/linux-headers-KVER, else
-# /lib/modules/KVER/build. W= and C= in the environment are passed to kbuild.
+# /lib/modules/KVER/build. W= and C= in the environment are passed to kbuild;
+# BUILD_KMOD_OUT (relative to the repo) replaces build/KVER/src, e.g. for a
+# W=1 C=2 build that must not disturb the one the VM uses.
 #
 # While kmod/ has no Kbuild/Makefile yet this prints a note and exits 0
 # with no output. On a build failure no stale .ko is left behind.
@@ -20,7 +22,7 @@ kver=${1:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 
-out=build/$kver/src
+out=${BUILD_KMOD_OUT:-build/$kver/src}
 if [ ! -f kmod/Kbuild ] && [ ! -f kmod/Makefile ]; then
 	echo "build-kmod.sh: note: kmod/ has no Kbuild yet; no module for $kver"
 	rm -f "$out"/kmod/*.ko
@@ -36,7 +38,7 @@ fi
 [ -n "$kbuild" ] && [ -d "$kbuild" ] || die "no headers for $kver (run scripts/deps.sh)"
 
 mkdir -p "$out"
-exec 9>"build/$kver/kmod.lock"
+exec 9>"$out/.kmod.lock"
 flock 9
 
 # Generated files are excluded both from the copy and (so they survive)
