@@ -138,6 +138,16 @@ else
 fi
 
 # 4. xt_SYNGATE.ko, when this tree built one for this kernel.
+rmmod_retry() { # the netns teardown drops its references asynchronously
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		grep -q '^xt_SYNGATE ' /proc/modules || return 0
+		rmmod xt_SYNGATE 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
+}
+xtdir=$(pkg-config --variable=xtlibdir xtables 2>/dev/null || echo /usr/lib/x86_64-linux-gnu/xtables)
 if ! modinfo -n xt_SYNGATE >/dev/null 2>&1; then
 	skip "xt_SYNGATE module checks (no xt_SYNGATE.ko built for $(uname -r))"
 else
@@ -147,30 +157,40 @@ else
 		fail "xt_SYNGATE depends on the in-kernel SYNPROXY (depends: $deps)" ;;
 	*)	pass "xt_SYNGATE does not depend on SYNPROXY modules (depends: ${deps:-none})" ;;
 	esac
-	if out=$(modprobe xt_SYNGATE 2>&1) && grep -q '^xt_SYNGATE ' /proc/modules; then
-		pass "modprobe xt_SYNGATE"
-		if [ -f "$(pkg-config --variable=xtlibdir xtables 2>/dev/null || echo /usr/lib/x86_64-linux-gnu/xtables)/libxt_SYNGATE.so" ] ||
-			[ -f /usr/lib/x86_64-linux-gnu/xtables/libxt_SYNGATE.so ]; then
-			for be in legacy nft; do
-				for fam in 4 6; do
-					rule_loads $be $fam SYNGATE
-				done
-			done
+	if [ -f "$xtdir/libxt_SYNGATE.so" ]; then
+		# iptables' first SYNGATE rule makes the kernel load the module
+		# (request_module -> /sbin/modprobe), as on a user's machine.
+		rmmod_retry
+		cleanup
+		ip netns add $NS-a
+		if out=$(ip netns exec $NS-a iptables-legacy -A FORWARD -p tcp -j SYNGATE $OPTS 2>&1) &&
+			grep -q '^xt_SYNGATE ' /proc/modules; then
+			pass "the first SYNGATE rule autoloads xt_SYNGATE"
 		else
-			skip "SYNGATE rules (libxt_SYNGATE.so not built)"
+			fail "the first SYNGATE rule autoloads xt_SYNGATE: $out"
 		fi
-		ok=0
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			if rmmod xt_SYNGATE 2>/dev/null; then ok=1; break; fi
-			sleep 0.5    # netns teardown drops its references asynchronously
+		cleanup
+		for be in legacy nft; do
+			for fam in 4 6; do
+				rule_loads $be $fam SYNGATE
+			done
 		done
-		if [ $ok = 1 ]; then
-			pass "rmmod xt_SYNGATE"
+	else
+		skip "SYNGATE rules (libxt_SYNGATE.so not built)"
+	fi
+	if rmmod_retry; then
+		if out=$(modprobe xt_SYNGATE 2>&1) && grep -q '^xt_SYNGATE ' /proc/modules; then
+			pass "modprobe xt_SYNGATE"
+			if rmmod_retry; then
+				pass "rmmod xt_SYNGATE"
+			else
+				fail "rmmod xt_SYNGATE: $(grep '^xt_SYNGATE ' /proc/modules)"
+			fi
 		else
-			fail "rmmod xt_SYNGATE: $(grep '^xt_SYNGATE ' /proc/modules)"
+			fail "modprobe xt_SYNGATE: $out"
 		fi
 	else
-		fail "modprobe xt_SYNGATE: $out"
+		fail "rmmod xt_SYNGATE after its rules were deleted: $(grep '^xt_SYNGATE ' /proc/modules)"
 	fi
 fi
 exit $failed
