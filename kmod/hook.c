@@ -23,48 +23,80 @@
 
 #include "hook.h"
 #include "proxy.h"
+#include "xlate.h"
 
 /* Serialises the per-namespace hook reference counts. */
 static DEFINE_MUTEX(syngate_hook_mutex);
 
-/* Shift the timestamp option of an established segment, if it has one. */
-static bool syngate_ts_adjust(struct sk_buff *skb, unsigned int thoff,
-			      enum ip_conntrack_info ctinfo, u32 tsoff)
+/* Shift the timestamp option, if the segment has one. */
+static void syngate_ts_shift(struct sk_buff *skb, struct tcphdr *th,
+			     bool reply, u32 tsoff)
 {
-	unsigned int optlen, optend;
-	struct tcphdr *th, _th;
+	u8 *opt = (u8 *)(th + 1);
 	u32 old, new;
 	int ts;
-	u8 *p;
+
+	ts = syngate_opts_find_ts(opt, th->doff * 4 - sizeof(*th));
+	if (ts < 0)
+		return;
+	/* Server -> client: its TSval; client -> server: the echo of it. */
+	if (reply) {
+		opt += ts;
+		old = syngate_get_be32(opt);
+		new = syngate_ts_to_client(old, tsoff);
+	} else {
+		opt += ts + 4;
+		old = syngate_get_be32(opt);
+		new = syngate_ts_to_server(old, tsoff);
+	}
+	syngate_put_be32(new, opt);
+	inet_proto_csum_replace4(&th->check, skb, htonl(old), htonl(new),
+				 false);
+}
+
+/* Re-express a server window in the scale the client was given. */
+static void syngate_win_shift(struct sk_buff *skb, struct tcphdr *th,
+			      u8 srv_ws, u8 cli_ws)
+{
+	__be16 old = th->window;
+
+	th->window = htons(syngate_win_to_client(ntohs(old), srv_ws, cli_ws));
+	inet_proto_csum_replace2(&th->check, skb, old, th->window, false);
+}
+
+/*
+ * Translate a segment of a proxied connection past the handshake:
+ * timestamps always when both ends use them, windows when the server's
+ * scale is not the one the client was given. Sequence numbers are not
+ * ours to do: seqadj does them in conntrack's confirm hook, next.
+ */
+static bool syngate_translate(struct sk_buff *skb, unsigned int thoff,
+			      bool reply, const struct nf_conn_synproxy *sp)
+{
+	struct tcphdr *th, _th;
+	u8 srv_ws = 0, cli_ws = 0;
+	bool win = false;
+	unsigned int end;
+
+	if (reply)
+		win = syngate_its_unpack(sp->its, &srv_ws, &cli_ws);
+	if (!sp->tsoff && !win)
+		return true;
 
 	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
-	if (!th || th->doff * 4 <= sizeof(*th))
+	if (!th || th->doff * 4 < sizeof(*th))
 		return true;
-	optend = thoff + th->doff * 4;
-	optlen = th->doff * 4 - sizeof(*th);
-	if (optend > skb->len)
+	end = thoff + th->doff * 4;
+	if (end > skb->len)
 		return true;
-	if (skb_ensure_writable(skb, optend))
+	if (skb_ensure_writable(skb, end))
 		return false;
 
 	th = (struct tcphdr *)(skb->data + thoff);
-	ts = syngate_opts_find_ts((u8 *)(th + 1), optlen);
-	if (ts < 0)
-		return true;
-
-	/* Server -> client: its TSval; client -> server: the echo of it. */
-	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) {
-		p = (u8 *)(th + 1) + ts;
-		old = syngate_get_be32(p);
-		new = old - tsoff;
-	} else {
-		p = (u8 *)(th + 1) + ts + 4;
-		old = syngate_get_be32(p);
-		new = old + tsoff;
-	}
-	syngate_put_be32(new, p);
-	inet_proto_csum_replace4(&th->check, skb, htonl(old), htonl(new),
-				 false);
+	if (win && !th->syn)
+		syngate_win_shift(skb, th, srv_ws, cli_ws);
+	if (sp->tsoff)
+		syngate_ts_shift(skb, th, reply, sp->tsoff);
 	return true;
 }
 
@@ -185,7 +217,8 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 		if (!orig && th->rst &&
 		    !test_bit(IPS_SEQ_ADJUST_BIT, &ct->status)) {
 			nf_ct_seqadj_init(ct, ctinfo,
-					  sp->isn + 1 - ntohl(th->seq));
+					  syngate_rst_offset(sp->isn,
+							     ntohl(th->seq)));
 			syngate_stat_inc(sn, SYNGATE_STAT_SERVER_RESET);
 		}
 		return NF_ACCEPT;
@@ -259,7 +292,8 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 			return verdict;
 	}
 
-	if (sp->tsoff && !syngate_ts_adjust(skb, thoff, ctinfo, sp->tsoff)) {
+	if (!syngate_translate(skb, thoff, CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY,
+			       sp)) {
 		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOMEM);
 		return NF_DROP;
 	}

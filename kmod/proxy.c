@@ -9,6 +9,7 @@
 #include <net/tcp.h>
 
 #include "proxy.h"
+#include "xlate.h"
 #include "xmit.h"
 
 /**
@@ -131,7 +132,8 @@ void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 	}
 	seg.opts.wscale = info->wscale;
 	if (client.options & XT_SYNGATE_OPT_TIMESTAMP) {
-		seg.opts.tsval = syngate_tscookie_encode(now, &client);
+		seg.opts.tsval = syngate_tscookie_encode(now, &client,
+							 info->wscale);
 		seg.opts.tsecr = p->opts.tsval;
 		cd.has_ts = true;
 		cd.tsval = seg.opts.tsval;
@@ -287,10 +289,8 @@ static int syngate_ack_server(struct net *net, const struct nf_conn *ct,
 
 /* Step 5: tell the client the server's window; the SYN-ACK said 0. */
 static int syngate_update_client(struct net *net, struct nf_conn *ct,
-				 const struct syngate_pkt *p)
+				 const struct syngate_pkt *p, u8 srv_ws)
 {
-	const struct ip_ct_tcp_state *cli =
-		&ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL];
 	struct syngate_ct reply = {
 		.ct	= ct,
 		.ctinfo	= IP_CT_ESTABLISHED_REPLY,
@@ -298,21 +298,16 @@ static int syngate_update_client(struct net *net, struct nf_conn *ct,
 	struct syngate_seg seg = {};
 
 	/*
-	 * Built as the server would send it, in the server's space, and sent
-	 * with the connection attached, so seqadj and our hook translate it.
-	 * The SYN-ACK's window is unscaled and the client will apply the
-	 * scale our SYN-ACK announced (the rule's --wscale), which the man
-	 * page asks to be the server's own: shift by the server's scale so
-	 * that this update and the server's later segments agree.
+	 * Built as the server would send it, in the server's space (its
+	 * window scale included), and sent with the connection attached, so
+	 * seqadj and our hook translate it like the server's own segments.
 	 */
 	seg.sport = p->th.source;
 	seg.dport = p->th.dest;
 	seg.seq = ntohl(p->th.seq) + 1;
 	seg.ack_seq = ntohl(p->th.ack_seq);
 	seg.flags = TCPHDR_ACK;
-	seg.window = ntohs(p->th.window) >>
-		     (cli->flags & IP_CT_TCP_FLAG_WINDOW_SCALE ?
-		      p->opts.wscale : 0);
+	seg.window = ntohs(p->th.window) >> srv_ws;
 	if (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP) {
 		seg.opts.options = XT_SYNGATE_OPT_TIMESTAMP;
 		seg.opts.tsval = p->opts.tsval;
@@ -320,6 +315,25 @@ static int syngate_update_client(struct net *net, struct nf_conn *ct,
 	}
 	return syngate_xmit(net, p->skb, p->flow.family, &p->flow.saddr,
 			    &p->flow.daddr, &seg, &reply);
+}
+
+/*
+ * The window scales in force on each side. The client's is the one our
+ * SYN-ACK announced (kept in our TSval); the server's is its own, active
+ * only when our SYN offered scaling, i.e. when the client's side has it.
+ */
+static void syngate_scales(const struct nf_conn_synproxy *sp,
+			   const struct syngate_pkt *p, u8 *srv_ws, u8 *cli_ws)
+{
+	int ours = sp->its ? syngate_tscookie_our_wscale(sp->its) : -1;
+
+	*srv_ws = 0;
+	*cli_ws = 0;
+	if (ours < 0)
+		return;
+	*cli_ws = ours;
+	if (p->opts.options & XT_SYNGATE_OPT_WSCALE)
+		*srv_ws = p->opts.wscale;
 }
 
 /**
@@ -336,16 +350,21 @@ void syngate_finish_server(struct net *net, struct nf_conn *ct,
 			   const struct syngate_pkt *p)
 {
 	struct syngate_net *sn = syngate_pernet(net);
+	u8 srv_ws, cli_ws;
 
-	if (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP) {
-		sp->tsoff = p->opts.tsval - sp->its;
+	syngate_scales(sp, p, &srv_ws, &cli_ws);
+	if (sp->its && (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP)) {
+		sp->tsoff = syngate_tsoff(p->opts.tsval, sp->its);
 		nf_conntrack_event_cache(IPCT_SYNPROXY, ct);
 	}
 	/* Translation first: the ACK below relies on it. */
-	nf_ct_seqadj_init(ct, ctinfo, sp->isn - ntohl(p->th.seq));
+	nf_ct_seqadj_init(ct, ctinfo,
+			  syngate_seq_offset(sp->isn, ntohl(p->th.seq)));
 	nf_conntrack_event_cache(IPCT_SEQADJ, ct);
-
 	syngate_count_xmit_err(sn, syngate_ack_server(net, ct, sp, p));
-	syngate_count_xmit_err(sn, syngate_update_client(net, ct, p));
+
+	/* Our TSval has served; the field now says how to scale windows. */
+	sp->its = syngate_its_pack(srv_ws, cli_ws);
+	syngate_count_xmit_err(sn, syngate_update_client(net, ct, p, srv_ws));
 	syngate_stat_inc(sn, SYNGATE_STAT_CONN_ESTABLISHED);
 }

@@ -196,23 +196,46 @@ int syngate_opts_find_ts(const u8 *p, unsigned int len)
  * syngate_tscookie_encode - the TSval to send in our SYN-ACK
  * @now_ms: our millisecond clock
  * @client: options the client offered, already limited by the rule
+ * @our_wscale: the window scale our SYN-ACK announces, when @client has
+ *	XT_SYNGATE_OPT_WSCALE
  *
- * Return: TSval with the client's window scale, SACK-permitted and ECN in
- * its low bits (layout in tcpopt.h).
+ * Return: TSval with the client's window scale, SACK-permitted and ECN,
+ * and our own announced scale, in its low bits (layout in tcpopt.h).
  */
-u32 syngate_tscookie_encode(u32 now_ms, const struct syngate_opts *client)
+u32 syngate_tscookie_encode(u32 now_ms, const struct syngate_opts *client,
+			    u8 our_wscale)
 {
 	u32 tsval = now_ms & ~SYNGATE_TS_BITS;
 
-	if (client->options & XT_SYNGATE_OPT_WSCALE)
+	/* Never 0: a zero "its" in the hook means "no timestamps". */
+	if (!tsval)
+		tsval = SYNGATE_TS_CLOCK_TICK;
+	if (client->options & XT_SYNGATE_OPT_WSCALE) {
 		tsval |= client->wscale & SYNGATE_TS_WSCALE_MASK;
-	else
+		tsval |= (our_wscale & SYNGATE_TS_WSCALE_MASK) <<
+			 SYNGATE_TS_OURWS_SHIFT;
+	} else {
 		tsval |= SYNGATE_TS_WSCALE_NONE;
+		tsval |= SYNGATE_TS_WSCALE_NONE << SYNGATE_TS_OURWS_SHIFT;
+	}
 	if (client->options & XT_SYNGATE_OPT_SACK_PERM)
 		tsval |= SYNGATE_TS_SACK;
 	if (client->options & XT_SYNGATE_OPT_ECN)
 		tsval |= SYNGATE_TS_ECN;
 	return tsval;
+}
+
+/**
+ * syngate_tscookie_our_wscale - the window scale our SYN-ACK announced
+ * @tsval: a TSval made by syngate_tscookie_encode()
+ *
+ * Return: the scale, or -1 when window scaling was not negotiated.
+ */
+int syngate_tscookie_our_wscale(u32 tsval)
+{
+	u8 ws = (tsval >> SYNGATE_TS_OURWS_SHIFT) & SYNGATE_TS_WSCALE_MASK;
+
+	return ws == SYNGATE_TS_WSCALE_NONE ? -1 : ws;
 }
 
 /**
@@ -226,6 +249,8 @@ int syngate_tscookie_decode(u32 tsecr, struct syngate_opts *opts)
 {
 	u8 ws = tsecr & SYNGATE_TS_WSCALE_MASK;
 
+	if (syngate_tscookie_our_wscale(tsecr) > TCP_MAX_WSCALE)
+		return -EINVAL;
 	opts->options &= ~(XT_SYNGATE_OPT_WSCALE | XT_SYNGATE_OPT_SACK_PERM |
 			   XT_SYNGATE_OPT_ECN);
 	if (ws != SYNGATE_TS_WSCALE_NONE) {

@@ -61,24 +61,33 @@ int syngate_opts_find_ts(const u8 *p, unsigned int len);
 /*
  * Timestamp cookie: the low bits of the TSval we send to the client carry
  * what the client offered and the server must be told about, because a
- * SYN cookie has no room for it:
+ * SYN cookie has no room for it, and the window scale we announced to the
+ * client, which the hook needs once the server has answered:
  *
- *   bits 31..6  our millisecond clock
- *   bit  5      ECN requested
- *   bit  4      SACK permitted
- *   bits 3..0   client's window scale, 0xf when it sent none
+ *   bit  31      always 0: the hook reuses the field later (xlate.h)
+ *   bits 30..10  our millisecond clock
+ *   bits  9..6   window scale our SYN-ACK announced, 0xf when none
+ *   bit   5      ECN requested
+ *   bit   4      SACK permitted
+ *   bits  3..0   client's window scale, 0xf when it sent none
  *
- * The layout is the one the in-kernel SYNPROXY uses; clients cannot tell
- * the two apart. The cookie MAC (cookie.c) covers the whole TSval, so the
- * bits cannot be altered by the client without failing validation.
+ * Bits 5..0 are laid out as the in-kernel SYNPROXY lays them out. Our
+ * clock ticks in effect once a second in this one TSval: after the
+ * handshake the client sees the server's clock, shifted to continue from
+ * it. The cookie MAC (cookie.c) covers the whole TSval, so none of these
+ * bits can be altered by the client without failing validation.
  */
 #define SYNGATE_TS_WSCALE_MASK	0x0f
 #define SYNGATE_TS_WSCALE_NONE	0x0f
 #define SYNGATE_TS_SACK		0x10
 #define SYNGATE_TS_ECN		0x20
-#define SYNGATE_TS_BITS		0x3f
+#define SYNGATE_TS_OURWS_SHIFT	6
+#define SYNGATE_TS_BITS		0x800003ffu
+#define SYNGATE_TS_CLOCK_TICK	0x00000400u
 
-u32 syngate_tscookie_encode(u32 now_ms, const struct syngate_opts *client);
+u32 syngate_tscookie_encode(u32 now_ms, const struct syngate_opts *client,
+			    u8 our_wscale);
 int syngate_tscookie_decode(u32 tsecr, struct syngate_opts *opts);
+int syngate_tscookie_our_wscale(u32 tsval);
 
 #endif /* _SYNGATE_TCPOPT_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The arithmetic of translating a proxied connection between the client's
+ * view (sequence numbers from our cookie, timestamps from our clock, the
+ * window scale our SYN-ACK announced) and the server's. Pure: KUnit tests
+ * it directly, including across the 2^32 wrap, which u32 arithmetic
+ * handles by construction.
+ */
+#ifndef _SYNGATE_XLATE_H
+#define _SYNGATE_XLATE_H
+
+#include <linux/minmax.h>
+#include <linux/types.h>
+
+/* tsoff: server clock minus the client's view of it. */
+static inline u32 syngate_tsoff(u32 server_tsval, u32 our_tsval)
+{
+	return server_tsval - our_tsval;
+}
+
+/* Server -> client: the server's TSval in the client's view. */
+static inline u32 syngate_ts_to_client(u32 tsval, u32 tsoff)
+{
+	return tsval - tsoff;
+}
+
+/* Client -> server: the client's echo back on the server's clock. */
+static inline u32 syngate_ts_to_server(u32 tsecr, u32 tsoff)
+{
+	return tsecr + tsoff;
+}
+
+/* seqadj offset of the reply direction: server ISN onto our cookie. */
+static inline s32 syngate_seq_offset(u32 cookie, u32 server_isn)
+{
+	return (s32)(cookie - server_isn);
+}
+
+/*
+ * Offset that puts a server RST answering our SYN (seq @rst_seq, 0 from
+ * Linux) at the sequence number the client expects: cookie + 1.
+ */
+static inline s32 syngate_rst_offset(u32 cookie, u32 rst_seq)
+{
+	return (s32)(cookie + 1 - rst_seq);
+}
+
+/*
+ * A server window, scaled by the server's @srv_ws, re-expressed for a
+ * client that scales by @cli_ws. Rounds down: never promise the client
+ * more room than the server has.
+ */
+static inline u16 syngate_win_to_client(u16 win, u8 srv_ws, u8 cli_ws)
+{
+	return min_t(u32, U16_MAX, ((u32)win << srv_ws) >> cli_ws);
+}
+
+/*
+ * Once the server has answered, the synproxy extension's "its" field (our
+ * TSval, needed until then to compute tsoff) holds the window scales when
+ * they differ: the client was told the rule's --wscale, the server chose
+ * its own, and every server window must be re-expressed.
+ */
+#define SYNGATE_ITS_WIN_XLATE	0x80000000u
+
+static inline u32 syngate_its_pack(u8 srv_ws, u8 cli_ws)
+{
+	if (srv_ws == cli_ws)
+		return 0;
+	return SYNGATE_ITS_WIN_XLATE | (u32)srv_ws << 8 | cli_ws;
+}
+
+static inline bool syngate_its_unpack(u32 its, u8 *srv_ws, u8 *cli_ws)
+{
+	if (!(its & SYNGATE_ITS_WIN_XLATE))
+		return false;
+	*srv_ws = (its >> 8) & 0xf;
+	*cli_ws = its & 0xf;
+	return true;
+}
+
+#endif /* _SYNGATE_XLATE_H */
