@@ -151,7 +151,7 @@ e2e_setup() {
     IPT_SAVE=$(ipt_cmd "$T_BACKEND" "$T_FAMILY" save)
     IPT_RESTORE=$(ipt_cmd "$T_BACKEND" "$T_FAMILY" restore)
     IPT4=$(ipt_cmd "$T_BACKEND" 4)
-    STAT_FILE=/proc/net/stat/$(echo "$T_TARGET" | tr 'A-Z' 'a-z')
+    STAT_FILE=/proc/net/stat/$(echo "$T_TARGET" | tr '[:upper:]' '[:lower:]')
     if [ "$T_FAMILY" = 6 ]; then
         FAM_OPT="-6"
         CLI_ADDR=2001:db8:1::2
@@ -286,7 +286,17 @@ target_stats() {
     local col=$1
     in_gw cat "$STAT_FILE" 2>/dev/null | awk -v col="$col" '
         NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
-        c && NF >= c { sum += strtonum("0x" $c) }
+        function hex(s,    i, n, d) {
+            n = 0
+            s = tolower(s)
+            for (i = 1; i <= length(s); i++) {
+                d = index("0123456789abcdef", substr(s, i, 1))
+                if (d == 0) break
+                n = n * 16 + d - 1
+            }
+            return n
+        }
+        c && NF >= c { sum += hex($c) }
         END { if (!c) print -1; else printf "%d\n", sum }'
 }
 
@@ -296,6 +306,51 @@ ipt_counter() {
     local ns=$1 pat=$2
     ip netns exec "$ns" "$IPT" -L INPUT -v -n -x 2>/dev/null |
         awk -v pat="$pat" 'index($0, pat) { print $1; found = 1; exit } END { if (!found) print -1 }'
+}
+
+# ---------------------------------------------------------------- expectations
+# Target-specific expected outcomes.  Where the reference (SYNPROXY) does
+# something an operator would call a bug, the operator's expectation is the
+# SYNGATE entry and SYNPROXY's observed behaviour is recorded here as a
+# "reference deviation" (the PASS line then says deviation=...).
+#
+# no-timestamps: what a client without TCP timestamps ends up with.  Without
+# the timestamp cookie there is nowhere to carry wscale/SACK: inherent to
+# SYN cookies (the kernel's own syncookies lose them too), not a deviation.
+#   format: "client_ts client_sack client_snd_wscale server_snd_wscale server_sack"
+expect_nots_SYNPROXY="0 0 -1 -1 0"
+expect_nots_SYNGATE="0 0 -1 -1 0"
+# third-ack data: payload carried by the cookie-validating ACK (--third data
+# and --third none).  SYNPROXY consumes that segment and only the client's
+# retransmission delivers the payload (reference deviation: "retrans").
+# SYNGATE is expected to deliver it without a client retransmission ("direct").
+expect_thirdack_data_SYNPROXY="retrans"
+expect_thirdack_data_SYNGATE="direct"
+# reuse: same 4-tuple again while the gateway's conntrack entry of the
+# previous connection is still in TIME_WAIT.  SYNPROXY answers the SYN with a
+# cookie, then rejects every ACK of the new connection (cookie_invalid grows),
+# the client's connect() succeeds and the transfer stalls until the conntrack
+# entry expires (120 s): reference deviation "stall".  Expected: "ok".
+expect_reuse_SYNPROXY="stall"
+expect_reuse_SYNGATE="ok"
+
+# lossy, TSecr: every TSecr the server receives must be one of its own TSvals.
+# SYNPROXY's own ACK that completes the server's handshake carries the
+# server's TSval shifted by the timestamp offset a second time
+# (2*server_tsval - cookie_tsval): reference deviation "bad"; expected "ok".
+# Seen on the FORWARD hook only; on INPUT the ACK is correct.
+expect_lossy_firstack_SYNPROXY_FORWARD="bad"
+expect_lossy_firstack_SYNPROXY_INPUT="ok"
+expect_lossy_firstack_SYNGATE="ok"
+
+# expect SCENARIO: print the expectation for the current target (a
+# target+hook specific entry wins over the target entry).
+expect() {
+    local var="expect_${1}_${T_TARGET}_${T_HOOK}"
+    if [ -z "${!var:-}" ]; then
+        var="expect_${1}_${T_TARGET}"
+    fi
+    echo "${!var:-}"
 }
 
 # ---------------------------------------------------------------- results
