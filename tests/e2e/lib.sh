@@ -1,5 +1,7 @@
 #!/bin/bash
 # shellcheck shell=bash
+# Variables set here are used by run.sh, which sources this file:
+# shellcheck disable=SC2034
 # End-to-end topology and helpers for the SYNGATE / SYNPROXY scenario suite.
 # Sourced by tests/e2e/run.sh; usable on its own for manual poking:
 #   . tests/e2e/lib.sh; e2e_setup SYNPROXY nft 4 FORWARD; ...; e2e_teardown
@@ -233,9 +235,11 @@ e2e_rules() {
         return 3
     fi
     in_gw "$IPT" -A "$hook" -i gc -m state --state INVALID -j DROP || return 1
-    # Counters: what reaches the server from the flood nets.
-    in_srvns "$IPT" -I INPUT -s "$FLOOD_NET" -p tcp -m comment --comment e2e-flood-in || return 1
-    in_srvns "$IPT" -I INPUT -s "$FLOOD_NET" -p tcp --syn -m comment --comment e2e-flood-syn || return 1
+    # Counters: what reaches the server from the flood nets.  Appended after
+    # the target rules: on INPUT (server in the gateway) they count only what
+    # got past the target.
+    in_srvns "$IPT" -A INPUT -s "$FLOOD_NET" -p tcp -m comment --comment e2e-flood-in || return 1
+    in_srvns "$IPT" -A INPUT -s "$FLOOD_NET" -p tcp --syn -m comment --comment e2e-flood-syn || return 1
     return 0
 }
 
@@ -324,7 +328,11 @@ expect_nots_SYNGATE="0 0 -1 -1 0"
 # and --third none).  SYNPROXY consumes that segment and only the client's
 # retransmission delivers the payload (reference deviation: "retrans").
 # SYNGATE is expected to deliver it without a client retransmission ("direct").
-expect_thirdack_data_SYNPROXY="retrans"
+# Intermittently (about 1 run in 10 on the host) SYNPROXY also loses the
+# connection altogether in that case: the server never completes its
+# handshake (it retransmits its SYN-ACK, which leaks to the client) and the
+# payload never arrives ("lost").  A list means any of these outcomes.
+expect_thirdack_data_SYNPROXY="retrans lost"
 expect_thirdack_data_SYNGATE="direct"
 # reuse: same 4-tuple again while the gateway's conntrack entry of the
 # previous connection is still in TIME_WAIT.  SYNPROXY answers the SYN with a
