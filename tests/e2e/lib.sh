@@ -220,8 +220,8 @@ e2e_setup() {
     # A spoofed SYN-ACK must not be answered by the client (it is not for
     # it); the client ns does not own the flood nets anyway, and forwarding
     # is off there, so they are dropped.
-    e2e_rules || return 1
-    return 0
+    e2e_rules
+    return $?
 }
 
 # Install the ruleset for the current combination; returns 3 when the target

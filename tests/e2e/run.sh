@@ -11,6 +11,7 @@
 #   E2E_HEAVY_BACKEND  backend the heavy scenarios (flood, lossy) run on
 #                      (default nft; "all" runs them on every backend)
 #   E2E_FLOOD_SYNS (100000)  E2E_FLOOD_SECONDS (60)  E2E_ACKFLOOD (20000)
+#   E2E_FLOOD_RATE (0 = as fast as possible, packets per second)
 #   E2E_LOSSY_BYTES (8388608)  E2E_LOSSY_LOSS (2%)  E2E_LOSSY_TIMEOUT (120 s)
 #   E2E_KEEP=1 keeps the per-combination temp directories.
 # Prints one PASS/FAIL/SKIP line per scenario and "N passed, N failed" last;
@@ -23,6 +24,7 @@ set -u
 
 E2E_FLOOD_SYNS=${E2E_FLOOD_SYNS:-100000}
 E2E_FLOOD_SECONDS=${E2E_FLOOD_SECONDS:-60}
+E2E_FLOOD_RATE=${E2E_FLOOD_RATE:-0}
 E2E_ACKFLOOD=${E2E_ACKFLOOD:-20000}
 E2E_LOSSY_BYTES=${E2E_LOSSY_BYTES:-8388608}
 E2E_LOSSY_LOSS=${E2E_LOSSY_LOSS:-2%}
@@ -264,6 +266,7 @@ sc_flood() {
     # shellcheck disable=SC2086
     ip netns exec "$NS_C" "$PKTCRAFT" synflood $FAM_OPT --dst "$SRV_ADDR" --dport "$E2E_PORT" \
         --src-net "$FLOOD_NET" --count "$E2E_FLOOD_SYNS" --seconds "$E2E_FLOOD_SECONDS" \
+        --rate "$E2E_FLOOD_RATE" \
         >"$fo" 2>&1 &
     local fpid=$!
     sleep 0.2
@@ -311,7 +314,8 @@ sc_ackflood() {
     stat_delta_begin
     # shellcheck disable=SC2086
     in_client "$PKTCRAFT" ackflood $FAM_OPT --dst "$SRV_ADDR" --dport "$E2E_PORT" \
-        --src-net "$FLOOD_NET" --count "$E2E_ACKFLOOD" --seconds "$E2E_FLOOD_SECONDS" >"$fo" 2>&1
+        --src-net "$FLOOD_NET" --count "$E2E_ACKFLOOD" --seconds "$E2E_FLOOD_SECONDS" \
+        --rate "$E2E_FLOOD_RATE" >"$fo" 2>&1
     sleep 0.3
     stat_delta_end
     ct1=$(ct_count)
@@ -780,7 +784,8 @@ run_scenario() {
 
 default_targets() {
     local t="SYNPROXY"
-    if modinfo xt_SYNGATE >/dev/null 2>&1 || [ -d /sys/module/xt_SYNGATE ]; then
+    if modinfo xt_SYNGATE >/dev/null 2>&1 || [ -d /sys/module/xt_SYNGATE ] ||
+            grep -qs '^SYNGATE$' /proc/net/ip_tables_targets; then
         t="$t SYNGATE"
     fi
     echo "$t"
