@@ -9,6 +9,8 @@
 #                        root), then every test: host-side, and in qemu VMs
 #                        on Debian's 6.1 and 6.12 kernels (tests/check.sh)
 #   make demo            SYN flood demo in a VM (scripts/demo.sh)
+#   make bench           SYNGATE vs SYNPROXY vs syncookies benchmark in a VM
+#                        (scripts/bench.sh; results in build/bench/)
 #   make install         module into /lib/modules/<kver>/updates (+ depmod),
 #                        plugin and syngatestat; honours DESTDIR
 #   make uninstall | clean
@@ -59,6 +61,10 @@ demo:
 	scripts/deps.sh
 	scripts/demo.sh
 
+bench:
+	scripts/deps.sh --bench
+	scripts/bench.sh
+
 install: all
 ifeq ($(HAVE_KMOD),y)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install INSTALL_MOD_DIR=updates \
@@ -98,4 +104,4 @@ ifeq ($(HAVE_PROGS),y)
 endif
 	rm -rf build
 
-.PHONY: all module userspace progs check demo install uninstall clean
+.PHONY: all module userspace progs check demo bench install uninstall clean

@@ -4,6 +4,8 @@
 # Install the Debian packages that building and testing syngate need.
 # Idempotent and quiet when everything is present; run by the make
 # targets that need it. Needs root (apt-get) only when something is missing.
+# --bench: also what `make bench` needs (gnuplot for the plot, perf for
+# the profiles in the guest).
 set -euo pipefail
 
 # Debian 12 ships 6.1; 6.12 comes from bookworm's security/backports suites
@@ -20,6 +22,10 @@ PKGS=(
 	libxtables-dev libnetfilter-conntrack-dev tcpdump ethtool
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
 )
+
+# Only for `make bench` (deps.sh --bench).
+BENCH_PKGS=(gnuplot-nox linux-perf)
+[ "${1:-}" = --bench ] && PKGS+=("${BENCH_PKGS[@]}")
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh: the `make bench` driver.  Boots one qemu VM on one kernel and
+# runs tests/bench/guest.sh there: SYNGATE, the in-kernel SYNPROXY, the
+# server's own syncookies and no target, under the same spoofed SYN flood
+# (tests/bench/floodgen) and the same bulk transfer; then prints a table,
+# ratio.<figure>.syngate_vs_<other>=<x> lines, and writes build/bench/
+# (bench.csv, runs.csv, bench.png, profile.txt, guest.out).
+# A benchmark, not a test: it fails only if the VM run itself fails.
+#
+# Env: BENCH_KERNEL (6.1 | 6.12 | KVER, default 6.1), BENCH_OUT (build/bench),
+# BENCH_VM_TIMEOUT (seconds, 2400), and for the guest (tests/bench/guest.sh):
+# BENCH_CONFIGS BENCH_BULK_CONFIGS BENCH_RATES BENCH_REPS BENCH_SECONDS
+# BENCH_BULK_BYTES BENCH_MEM_SYNS BENCH_PROFILE BENCH_PROFILE_SECONDS
+# BENCH_BACKEND BENCH_BATCH BENCH_LEGIT_GAP.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=${BENCH_OUT:-$top/build/bench}
+mkdir -p "$out"
+
+make -s progs userspace >/dev/null
+${CC:-gcc} -O2 -std=gnu11 -Wall -Wextra -o tests/bench/floodgen tests/bench/floodgen.c
+
+# perf in the guest for the profiles (adds it to the initramfs base).
+if [ "${BENCH_PROFILE:-1}" != 0 ] && command -v perf >/dev/null 2>&1; then
+	export EXTRA_BINS="${EXTRA_BINS:+$EXTRA_BINS }perf"
+else
+	export BENCH_PROFILE=0
+fi
+
+envs=()
+for v in $(compgen -e | grep '^BENCH_' || true); do
+	envs+=(--env "$v")
+done
+echo "bench.sh: kernel ${BENCH_KERNEL:-6.1}; results in $out" >&2
+start=$(date +%s)
+rc=0
+scripts/vm/run.sh --kernel "${BENCH_KERNEL:-6.1}" --timeout "${BENCH_VM_TIMEOUT:-2400}" \
+	--mem 1536 "${envs[@]}" --out "$out/guest.out" -- tests/bench/guest.sh \
+	> "$out/console.log" 2>&1 || rc=$?
+grep -E '^(bench:|BENCH (info|error))' "$out/guest.out" >&2 || true
+if [ "$rc" != 0 ]; then
+	echo "bench.sh: the VM run failed (exit $rc); console: $out/console.log" >&2
+	tail -n 40 "$out/console.log" >&2
+	exit "$rc"
+fi
+python3 tests/bench/report.py "$out/guest.out" "$out" | tee "$out/report.txt"
+echo "bench.sh: $(( $(date +%s) - start ))s wall; report: $out/report.txt" >&2
