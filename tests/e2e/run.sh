@@ -503,7 +503,7 @@ sc_reuse() {
 # Prints "ok N" or "bad DETAIL".
 ts_check() {
     local file=$1 me=$2 peer=$3
-    tcpdump -r "$file" -nn -tt -S 2>/dev/null | awk -v me="$me" -v peer="$peer" '
+    tcpdump -Z root -r "$file" -nn -tt -S 2>/dev/null | awk -v me="$me" -v peer="$peer" '
         function host(s) { sub(/[.:][0-9]+:?$/, "", s); return s }
         {
             src = host($3); dst = host($5)
@@ -536,7 +536,7 @@ ts_check() {
 # relative to the ISN with 2^32 wrap.
 sack_check() {
     local file=$1 me=$2 peer=$3
-    tcpdump -r "$file" -nn -tt -S 2>/dev/null | awk -v me="$me" -v peer="$peer" '
+    tcpdump -Z root -r "$file" -nn -tt -S 2>/dev/null | awk -v me="$me" -v peer="$peer" '
         function host(s) { sub(/[.:][0-9]+:?$/, "", s); return s }
         function rel(x) { d = x - isn; if (d < 0) d += 4294967296; return d }
         {
@@ -618,10 +618,10 @@ sc_lossy() {
     cdev=c0
     cli_host=$CLI_ADDR
     srv_host=$SRV_ADDR
-    ip netns exec "$SRV_NS" tcpdump --immediate-mode -U -i "$sdev" -nn -s 128 -w "$spcap" \
+    ip netns exec "$SRV_NS" tcpdump -Z root --immediate-mode -U -i "$sdev" -nn -s 128 -w "$spcap" \
         "tcp port $E2E_PORT and host $cli_host" >"$E2E_TMP/td-s.err" 2>&1 &
     tc_s=$!
-    ip netns exec "$NS_C" tcpdump --immediate-mode -U -i "$cdev" -nn -s 128 -w "$cpcap" \
+    ip netns exec "$NS_C" tcpdump -Z root --immediate-mode -U -i "$cdev" -nn -s 128 -w "$cpcap" \
         "tcp port $E2E_PORT" >"$E2E_TMP/td-c.err" 2>&1 &
     tc_c=$!
     local i
