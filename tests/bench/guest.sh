@@ -8,7 +8,7 @@
 #
 #   client bn-c  c0 198.18.1.2 ---- gc  198.18.1.1 \
 #   flood  bn-f  f0 198.18.3.2 ---- gcf 198.18.3.1  [gateway bn-g]  gs 198.18.2.1 ---- s0 198.18.2.2  server bn-s
-#                                             sink (dummy): 198.19.0.0/16
+#                              sink (dummy): 198.19.0.0/16 via 198.18.9.2
 #
 # The flood (tests/bench/floodgen: AF_PACKET frames, spoofed sources in
 # 198.19.0.0/16) comes from its own namespace and veth.  SYN-ACKs to the
@@ -117,7 +117,10 @@ setup() {
 	in_c ip route add default via 198.18.1.1
 	in_s ip route add default via 198.18.2.1
 	in_f ip route add default via 198.18.3.1
-	in_g ip route add 198.19.0.0/16 dev sink
+	# Through a next hop, as on a real router: a device route would make
+	# one neighbour entry (and a netlink event) per spoofed address.
+	in_g ip addr add 198.18.9.1/24 dev sink
+	in_g ip route add 198.19.0.0/16 via 198.18.9.2 dev sink
 	nsys $NS_G net.ipv4.ip_forward=1
 	nsys $NS_G net.ipv4.conf.all.rp_filter=0
 	nsys $NS_G net.ipv4.conf.default.rp_filter=0
