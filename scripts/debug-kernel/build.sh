@@ -118,6 +118,7 @@ fi
 # ------------------------------------------------------------- config
 mkdir -p "$dir"
 if [ ! -f "$obj/Makefile" ]; then
+	# shellcheck disable=SC2012 # cache dirs are hex names
 	seed=$(ls -td "$base"/*/done 2>/dev/null | while read -r d; do
 		d=$(dirname "$d")
 		[ "$(cat "$d/src" 2>/dev/null)" = "$srcname" ] && [ -d "$d/obj" ] && { echo "$d"; break; }
@@ -150,7 +151,7 @@ while IFS= read -r line; do
 	CONFIG_*=*)
 		opt=${line%%=*}
 		if ! grep -qxF -- "$line" "$obj/.config"; then
-			got=$(grep -E "^(# )?$opt[= ]" "$obj/.config" || echo "(absent)")
+			got=$(grep -E "^(# )?${opt}[= ]" "$obj/.config" || echo "(absent)")
 			say "MISSING: wanted '$line', .config has '$got'"
 			bad=$((bad + 1))
 		fi
@@ -185,7 +186,11 @@ rm -f "$dir/mod/lib/modules/$kver/build" "$dir/mod/lib/modules/$kver/source"
 cp "$obj/arch/x86/boot/bzImage" "$dir/bzImage"
 echo "$kver" > "$dir/kver"
 t1=$(date +%s)
-echo "$((t1 - t0))" > "$dir/build-seconds"
+# CPU time of everything this script ran (make and the compilers): a
+# figure that does not depend on what else the machine was doing.
+times > "$dir/times"	# no pipe: times must run in this shell
+cpu=$(tail -n 1 "$dir/times" | awk '{ print $1 " user, " $2 " system" }')
+echo "$((t1 - t0)) s wall; children CPU: $cpu" > "$dir/build-seconds"
 touch "$dir/done"
-say "built $kver in $((t1 - t0))s: $dir"
+say "built $kver in $((t1 - t0))s wall (CPU: $cpu): $dir"
 emit
