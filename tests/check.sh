@@ -8,7 +8,9 @@
 # Collects every PASS/FAIL/SKIP line (VM ones prefixed "[KERNEL] "), and
 # ends with "N passed, N failed[, N skipped]". Exit 0 iff nothing failed.
 #
-# Env: CHECK_KERNELS, CHECK_VM_TIMEOUT (seconds per VM run, default 1800),
+# Env: CHECK_DEBUG=0 (skip the debug-kernel part: KUnit, e2e and stress
+#      on the KASAN/lockdep/kmemleak kernel; tests/kunit.sh, tests/stress/),
+#      CHECK_KERNELS, CHECK_VM_TIMEOUT (seconds per VM run, default 1800),
 #      CHECK_SKIP_HOST=1 (VM parts only), E2E_TARGETS, E2E_BACKENDS,
 #      E2E_FAMILIES, E2E_HOOKS, E2E_SCENARIOS (passed to the guest).
 set -uo pipefail
@@ -103,7 +105,18 @@ for k in $kernels; do
 	say "[$k] booting a VM on ${KV[$k]}: scripts/vm/guest-check.sh (timeout ${vm_timeout}s)"
 	out=$logdir/vm-$k.out
 	s=$(date +%s.%N)
-	scripts/vm/run.sh --kernel "$k" --timeout "$vm_timeout" --out "$out" \
+	# The in-kernel SYNPROXY runs the whole suite on the first kernel,
+	# which proves the suite; SYNGATE runs it on every kernel. An explicit
+	# E2E_TARGETS wins.
+	if [ -n "${E2E_TARGETS+x}" ]; then
+		targets=$E2E_TARGETS
+	elif [ "$k" = "${kernels%% *}" ]; then
+		targets="SYNPROXY SYNGATE"
+	else
+		targets=SYNGATE
+	fi
+	E2E_TARGETS=$targets scripts/vm/run.sh --kernel "$k" \
+		--timeout "$vm_timeout" --out "$out" \
 		-- scripts/vm/guest-check.sh 2>&1 < /dev/null | tee "$logdir/vm-$k.console"
 	rc=${PIPESTATUS[0]}
 	e=$(date +%s.%N)
@@ -120,6 +133,27 @@ for k in $kernels; do
 		record "[$k] FAIL VM run: $why (console: build/check/vm-$k.console)"
 	fi
 done
+
+# ------------------------------------------------------------------ debug kernel
+# KUnit, then the e2e suite (one backend) and the hostile-input/fault tests
+# on the debug kernel (KASAN, lockdep, kmemleak, UBSAN; scripts/debug-kernel/,
+# built once per machine and cached). CHECK_DEBUG=0 skips this part for a
+# quick local run; CI runs everything.
+if [ "${CHECK_DEBUG:-1}" != 0 ]; then
+	for t in tests/kunit.sh tests/stress/run.sh; do
+		[ -f "$t" ] || continue
+		say "[debug] $t"
+		log=$logdir/debug-$(basename "$(dirname "$t")")-$(basename "$t" .sh).log
+		bash "$t" < /dev/null 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+		collect "[debug] " "$log"
+		if [ $rc != 0 ] && [ "$(count_in FAIL "$log")" = 0 ]; then
+			record "[debug] FAIL $t exited $rc"
+		fi
+	done
+else
+	record "[debug] SKIP debug kernel: CHECK_DEBUG=0 (KUnit, sanitizer e2e and stress not run)"
+fi
 
 # ------------------------------------------------------------------ summary
 np=$(count_in PASS <(sed -E 's/^\[[^]]*\] //' "$results"))
