@@ -161,7 +161,9 @@ int syngate_cookie_check(const siphash_key_t *key,
 		return -ETIMEDOUT;
 	mss_idx = (cookie >> SYNGATE_COOKIE_MSS_SHIFT) &
 		  SYNGATE_COOKIE_MSS_MASK;
-	mac = syngate_mac(key, flow, data, now_slot - age, mss_idx);
+	/* the slot it was made in, across the clock's wrap */
+	mac = syngate_mac(key, flow, data, (now_slot - age) & SYNGATE_SLOT_MASK,
+			  mss_idx);
 	if ((mac ^ cookie) & SYNGATE_COOKIE_MAC_MASK)
 		return -EINVAL;
 	return mss_idx;

@@ -32,12 +32,15 @@
 #ifndef _SYNGATE_COOKIE_H
 #define _SYNGATE_COOKIE_H
 
+#include <linux/limits.h>
 #include <linux/siphash.h>
 #include <linux/types.h>
 #include <uapi/linux/netfilter.h>
 
 #define SYNGATE_MSS_ENTRIES	8
 #define SYNGATE_SLOT_SHIFT	16	/* slot = ms >> 16: 65.536 s */
+/* The ms clock is a u32, so slots run 0..0xffff and wrap to 0. */
+#define SYNGATE_SLOT_MASK	(U32_MAX >> SYNGATE_SLOT_SHIFT)
 #define SYNGATE_COOKIE_MAX_AGE	2	/* slots */
 
 /* The flow as the client sends it: client -> server. */

@@ -249,7 +249,8 @@ int syngate_tscookie_decode(u32 tsecr, struct syngate_opts *opts)
 {
 	u8 ws = tsecr & SYNGATE_TS_WSCALE_MASK;
 
-	if (syngate_tscookie_our_wscale(tsecr) > TCP_MAX_WSCALE)
+	/* int: "none" is -1, and TCP_MAX_WSCALE is unsigned */
+	if (syngate_tscookie_our_wscale(tsecr) > (int)TCP_MAX_WSCALE)
 		return -EINVAL;
 	opts->options &= ~(XT_SYNGATE_OPT_WSCALE | XT_SYNGATE_OPT_SACK_PERM |
 			   XT_SYNGATE_OPT_ECN);
