@@ -219,7 +219,7 @@ kbuilt=$top/build/$kver/src/kmod
 ov_inputs() {
 	echo "$vm/init" "$vm/mkinitramfs.sh" "$bcpio"
 	find tests scripts -type f 2>/dev/null
-	ls "$kbuilt"/*.ko 2>/dev/null || true
+	ls "$kbuilt"/*.ko "$kbuilt"/tests/*.ko 2>/dev/null || true
 	echo xt_userspace/libxt_SYNGATE.so xt_userspace/syngatestat
 	ls tests/progs 2>/dev/null | sed 's|^|tests/progs/|'
 }
@@ -262,7 +262,8 @@ fi
 
 # Our module(s) into updates/, then depmod over base + ours; the overlay
 # carries the regenerated modules.* (later cpio entries replace earlier).
-kmods=$(ls "$kbuilt"/*.ko 2>/dev/null || true)
+# kmod/tests/*.ko: the KUnit module, built only for a CONFIG_KUNIT kernel.
+kmods=$(ls "$kbuilt"/*.ko "$kbuilt"/tests/*.ko 2>/dev/null || true)
 if [ -n "$kmods" ]; then
 	scratch=$work/depmod-root
 	rm -rf "$scratch"

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the SYN cookie (kmod/cookie.c, layout in kmod/cookie.h).
+ *
+ * The source under test is compiled into this file, so that the test
+ * module needs nothing exported from xt_SYNGATE.
+ */
+#include <kunit/test.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+
+#include "../cookie.c"
+
+static const siphash_key_t key_a = {{ 0x0706050403020100ULL,
+				      0x0f0e0d0c0b0a0908ULL }};
+
+static const siphash_key_t key_b = {{ 0x0706050403020100ULL,
+				      0x0f0e0d0c0b0a0909ULL }};
+
+#define FAMILIES 2
+static const u8 families[FAMILIES] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+
+static void flow_init(struct syngate_flow *f, u8 family)
+{
+	memset(f, 0, sizeof(*f));
+	f->family = family;
+	if (family == NFPROTO_IPV6) {
+		f->saddr.in6.s6_addr32[0] = htonl(0x20010db8);
+		f->saddr.in6.s6_addr32[1] = htonl(0x00010000);
+		f->saddr.in6.s6_addr32[3] = htonl(2);
+		f->daddr.in6.s6_addr32[0] = htonl(0x20010db8);
+		f->daddr.in6.s6_addr32[1] = htonl(0x00020000);
+		f->daddr.in6.s6_addr32[3] = htonl(2);
+	} else {
+		f->saddr.ip = htonl(0xc6120102);	/* 198.18.1.2 */
+		f->daddr.ip = htonl(0xc6120202);	/* 198.18.2.2 */
+	}
+	f->sport = htons(40000);
+	f->dport = htons(8080);
+}
+
+static const struct syngate_cookie_data data_ts = {
+	.client_isn = 0x89abcdef, .tsval = 0x12345a7f, .has_ts = true,
+};
+
+static const struct syngate_cookie_data data_nots = {
+	.client_isn = 0xfffffffe,
+};
+
+/* A slot well away from 0 so that "now - age" never wraps here. */
+#define SLOT 0x1234
+
+static void cookie_mss_table(struct kunit *test)
+{
+	unsigned int f, i;
+
+	for (f = 0; f < FAMILIES; f++) {
+		u8 fam = families[f];
+
+		for (i = 0; i < SYNGATE_MSS_ENTRIES; i++) {
+			u16 v = syngate_mss_value(fam, i);
+
+			KUNIT_EXPECT_EQ(test, syngate_mss_index(fam, v), i);
+			if (i > 0)
+				KUNIT_EXPECT_GT(test, v,
+						syngate_mss_value(fam, i - 1));
+		}
+		/* A 1280-byte IPv6 path and the 576-byte IPv4 minimum fit. */
+		KUNIT_EXPECT_LE(test, syngate_mss_value(fam, 0),
+				fam == NFPROTO_IPV6 ? 1220 : 536);
+	}
+}
+
+/* Every table entry survives make -> check, with and without timestamps. */
+static void cookie_roundtrip_every_mss(struct kunit *test)
+{
+	struct syngate_flow flow;
+	unsigned int f, i;
+	u32 c;
+	int r;
+
+	for (f = 0; f < FAMILIES; f++) {
+		flow_init(&flow, families[f]);
+		for (i = 0; i < SYNGATE_MSS_ENTRIES; i++) {
+			c = syngate_cookie_make(&key_a, &flow, &data_ts, SLOT, i);
+			r = syngate_cookie_check(&key_a, &flow, &data_ts, SLOT, c);
+			KUNIT_EXPECT_EQ(test, r, (int)i);
+			c = syngate_cookie_make(&key_a, &flow, &data_nots, SLOT, i);
+			r = syngate_cookie_check(&key_a, &flow, &data_nots, SLOT,
+						 c);
+			KUNIT_EXPECT_EQ(test, r, (int)i);
+		}
+	}
+}
+
+/*
+ * Boundary MSS values: each table entry -1, +0, +1, the extremes and "no
+ * MSS option" (0). The MSS the server is told never exceeds what the
+ * client announced, except below the first entry (the floor, by design).
+ */
+static void cookie_roundtrip_boundary_mss(struct kunit *test)
+{
+	struct syngate_flow flow;
+	unsigned int f, i, j;
+
+	for (f = 0; f < FAMILIES; f++) {
+		u8 fam = families[f];
+		u16 vals[3 * SYNGATE_MSS_ENTRIES + 4];
+		unsigned int n = 0;
+
+		for (i = 0; i < SYNGATE_MSS_ENTRIES; i++) {
+			vals[n++] = syngate_mss_value(fam, i) - 1;
+			vals[n++] = syngate_mss_value(fam, i);
+			vals[n++] = syngate_mss_value(fam, i) + 1;
+		}
+		vals[n++] = 0;
+		vals[n++] = 1;
+		vals[n++] = 65534;
+		vals[n++] = 65535;
+
+		flow_init(&flow, fam);
+		for (j = 0; j < n; j++) {
+			unsigned int idx = syngate_mss_index(fam, vals[j]);
+			u16 got = syngate_mss_value(fam, idx);
+			u32 c = syngate_cookie_make(&key_a, &flow, &data_ts,
+						    SLOT, idx);
+			int r = syngate_cookie_check(&key_a, &flow, &data_ts,
+						     SLOT, c);
+
+			KUNIT_EXPECT_EQ_MSG(test, r, (int)idx, "mss %u", vals[j]);
+			if (vals[j] >= syngate_mss_value(fam, 0)) {
+				KUNIT_EXPECT_LE_MSG(test, got, vals[j],
+						    "mss %u", vals[j]);
+				/* and no larger entry would have fitted */
+				if (idx + 1 < SYNGATE_MSS_ENTRIES) {
+					u16 next = syngate_mss_value(fam, idx + 1);
+
+					KUNIT_EXPECT_GT_MSG(test, next, vals[j],
+							    "mss %u", vals[j]);
+				}
+			} else {
+				KUNIT_EXPECT_EQ_MSG(test, idx, 0U, "mss %u",
+						    vals[j]);
+			}
+		}
+	}
+}
+
+/* Ages 0..2 slots are accepted; 3 and any slot from the future are not. */
+static void cookie_age(struct kunit *test)
+{
+	struct syngate_flow flow;
+	unsigned int f;
+	int age;
+
+	for (f = 0; f < FAMILIES; f++) {
+		u32 c;
+
+		flow_init(&flow, families[f]);
+		c = syngate_cookie_make(&key_a, &flow, &data_ts, SLOT, 5);
+		for (age = -8; age <= 8; age++) {
+			int r = syngate_cookie_check(&key_a, &flow, &data_ts,
+						     SLOT + age, c);
+
+			if (age >= 0 && age <= SYNGATE_COOKIE_MAX_AGE)
+				KUNIT_EXPECT_EQ_MSG(test, r, 5, "age %d", age);
+			else
+				KUNIT_EXPECT_LT_MSG(test, r, 0, "age %d", age);
+			if (age == 3 || age == -1)
+				KUNIT_EXPECT_EQ_MSG(test, r, -ETIMEDOUT,
+						    "age %d", age);
+		}
+	}
+}
+
+/*
+ * The millisecond clock is a u32 (jiffies_to_msecs()), so the slot,
+ * ms >> 16, runs 0..0xffff and wraps to 0. On 64-bit kernels jiffies start
+ * 5 minutes before that u32 wraps (INITIAL_JIFFIES), so the first wrap
+ * comes 5 minutes after every boot, then every 49.7 days. A cookie made
+ * just before the wrap must still be accepted just after it.
+ */
+static void cookie_clock_wrap(struct kunit *test)
+{
+	static const u32 pairs[][2] = {	/* made at ms, checked at ms */
+		{ 0xffff0000, 0x00000000 },	/* age 1 across the wrap */
+		{ 0xffffffff, 0x00010000 },	/* age 2 across the wrap */
+		{ 0xfffe0000, 0x00000100 },	/* age 2 across the wrap */
+		{ 0x7fff0000, 0x80000000 },	/* age 1, no wrap */
+	};
+	struct syngate_flow flow;
+	unsigned int f, i;
+
+	for (f = 0; f < FAMILIES; f++) {
+		flow_init(&flow, families[f]);
+		for (i = 0; i < ARRAY_SIZE(pairs); i++) {
+			u32 c = syngate_cookie_make(&key_a, &flow, &data_ts,
+						    syngate_slot(pairs[i][0]), 3);
+			int r = syngate_cookie_check(&key_a, &flow, &data_ts,
+						     syngate_slot(pairs[i][1]), c);
+
+			KUNIT_EXPECT_EQ_MSG(test, r, 3,
+					    "made at %#x ms, checked at %#x ms",
+					    pairs[i][0], pairs[i][1]);
+		}
+	}
+}
+
+static void expect_reject(struct kunit *test, const struct syngate_flow *flow,
+			  const struct syngate_cookie_data *d, u32 c,
+			  const char *what)
+{
+	KUNIT_EXPECT_LT_MSG(test, syngate_cookie_check(&key_a, flow, d, SLOT, c),
+			    0, "%s", what);
+}
+
+/* Each field of the 4-tuple changed (one bit, or swapped ends). */
+static void cookie_other_flow(struct kunit *test)
+{
+	struct syngate_flow flow, f2;
+	unsigned int f, bit;
+
+	for (f = 0; f < FAMILIES; f++) {
+		u32 c;
+		unsigned int abits = families[f] == NFPROTO_IPV6 ? 128 : 32;
+
+		flow_init(&flow, families[f]);
+		c = syngate_cookie_make(&key_a, &flow, &data_ts, SLOT, 6);
+		for (bit = 0; bit < abits; bit++) {
+			f2 = flow;
+			f2.saddr.all[bit / 32] ^= (__force u32)htonl(BIT(bit % 32));
+			expect_reject(test, &f2, &data_ts, c, "saddr bit");
+			f2 = flow;
+			f2.daddr.all[bit / 32] ^= (__force u32)htonl(BIT(bit % 32));
+			expect_reject(test, &f2, &data_ts, c, "daddr bit");
+		}
+		for (bit = 0; bit < 16; bit++) {
+			f2 = flow;
+			f2.sport ^= htons(1u << bit);
+			expect_reject(test, &f2, &data_ts, c, "sport bit");
+			f2 = flow;
+			f2.dport ^= htons(1u << bit);
+			expect_reject(test, &f2, &data_ts, c, "dport bit");
+		}
+		f2 = flow;
+		f2.saddr = flow.daddr;
+		f2.daddr = flow.saddr;
+		expect_reject(test, &f2, &data_ts, c, "addresses swapped");
+		f2 = flow;
+		f2.sport = flow.dport;
+		f2.dport = flow.sport;
+		expect_reject(test, &f2, &data_ts, c, "ports swapped");
+	}
+	/* The same addresses read as the other family. */
+	flow_init(&flow, NFPROTO_IPV4);
+	f2 = flow;
+	f2.family = NFPROTO_IPV6;
+	expect_reject(test, &f2, &data_ts,
+		      syngate_cookie_make(&key_a, &flow, &data_ts, SLOT, 6),
+		      "family");
+}
+
+/* A cookie from one network namespace is worthless in another. */
+static void cookie_other_secret(struct kunit *test)
+{
+	struct syngate_flow flow;
+	unsigned int f, i;
+
+	for (f = 0; f < FAMILIES; f++) {
+		flow_init(&flow, families[f]);
+		for (i = 0; i < SYNGATE_MSS_ENTRIES; i++) {
+			u32 c = syngate_cookie_make(&key_b, &flow, &data_ts,
+						    SLOT, i);
+			int ra = syngate_cookie_check(&key_a, &flow, &data_ts,
+						      SLOT, c);
+			int rb = syngate_cookie_check(&key_b, &flow, &data_ts,
+						      SLOT, c);
+
+			KUNIT_EXPECT_LT(test, ra, 0);
+			KUNIT_EXPECT_EQ(test, rb, (int)i);
+		}
+	}
+}
+
+/* Any single flipped bit of the cookie, the client ISN or the TSval. */
+static void cookie_bit_flips(struct kunit *test)
+{
+	struct syngate_cookie_data d;
+	struct syngate_flow flow;
+	unsigned int f, bit;
+
+	for (f = 0; f < FAMILIES; f++) {
+		u32 c;
+
+		flow_init(&flow, families[f]);
+		c = syngate_cookie_make(&key_a, &flow, &data_ts, SLOT, 2);
+		KUNIT_ASSERT_EQ(test, 2, syngate_cookie_check(&key_a, &flow,
+							      &data_ts, SLOT, c));
+		for (bit = 0; bit < 32; bit++) {
+			expect_reject(test, &flow, &data_ts, c ^ BIT(bit),
+				      "cookie bit");
+			d = data_ts;
+			d.client_isn ^= BIT(bit);
+			expect_reject(test, &flow, &d, c, "client ISN bit");
+			d = data_ts;
+			d.tsval ^= BIT(bit);
+			expect_reject(test, &flow, &d, c, "TSval bit");
+		}
+		d = data_ts;
+		d.has_ts = false;
+		expect_reject(test, &flow, &d, c, "timestamps dropped");
+		c = syngate_cookie_make(&key_a, &flow, &data_nots, SLOT, 2);
+		d = data_nots;
+		d.has_ts = true;
+		expect_reject(test, &flow, &d, c, "timestamps added");
+	}
+}
+
+/*
+ * Forged ACKs at scale, from a fixed PRNG seed: half entirely random
+ * (flow, ISN, TSval, cookie), half the best blind attack (a real flow and
+ * ISN, the current slot and a valid MSS index in the low bits, a random
+ * MAC). Expected accepts: about 1M / 2^27 ~ 0.008; zero allowed.
+ */
+#define FORGERIES	1048576U	/* 2^20 */
+
+static void cookie_forgeries(struct kunit *test)
+{
+	struct syngate_cookie_data d;
+	struct syngate_flow flow;
+	struct rnd_state rnd;
+	unsigned int i, accepted = 0, expired = 0;
+
+	prandom_seed_state(&rnd, 0x5e6a7e5eedULL);
+	for (i = 0; i < FORGERIES; i++) {
+		u32 c;
+		int r;
+
+		flow_init(&flow, families[i & 1]);
+		d.client_isn = prandom_u32_state(&rnd);
+		d.has_ts = prandom_u32_state(&rnd) & 1;
+		d.tsval = d.has_ts ? prandom_u32_state(&rnd) : 0;
+		c = prandom_u32_state(&rnd);
+		if (i < FORGERIES / 2) {
+			prandom_bytes_state(&rnd, &flow.saddr, sizeof(flow.saddr));
+			prandom_bytes_state(&rnd, &flow.daddr, sizeof(flow.daddr));
+			flow.sport = (__force __be16)prandom_u32_state(&rnd);
+			flow.dport = (__force __be16)prandom_u32_state(&rnd);
+		} else {
+			c = (c & SYNGATE_COOKIE_MAC_MASK) | (c & 0x1c) |
+			    (SLOT & SYNGATE_COOKIE_SLOT_MASK);
+		}
+		r = syngate_cookie_check(&key_a, &flow, &d, SLOT, c);
+		if (r >= 0)
+			accepted++;
+		else if (r == -ETIMEDOUT)
+			expired++;
+		if (!(i & 0xffff))
+			cond_resched();
+	}
+	kunit_info(test, "%u forged ACKs: %u accepted, %u rejected as expired, %u as forged\n",
+		   FORGERIES, accepted, expired, FORGERIES - accepted - expired);
+	KUNIT_EXPECT_EQ(test, accepted, 0U);
+	/* The random half hits an expired slot value 1 time in 4. */
+	KUNIT_EXPECT_GT(test, expired, FORGERIES / 16);
+}
+
+static struct kunit_case syngate_cookie_cases[] = {
+	KUNIT_CASE(cookie_mss_table),
+	KUNIT_CASE(cookie_roundtrip_every_mss),
+	KUNIT_CASE(cookie_roundtrip_boundary_mss),
+	KUNIT_CASE(cookie_age),
+	KUNIT_CASE(cookie_clock_wrap),
+	KUNIT_CASE(cookie_other_flow),
+	KUNIT_CASE(cookie_other_secret),
+	KUNIT_CASE(cookie_bit_flips),
+	KUNIT_CASE_SLOW(cookie_forgeries),
+	{}
+};
+
+static struct kunit_suite syngate_cookie_suite = {
+	.name = "syngate_cookie",
+	.test_cases = syngate_cookie_cases,
+};
+
+kunit_test_suites(&syngate_cookie_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for xt_SYNGATE's pure logic");
