@@ -102,7 +102,7 @@ static bool syngate_translate(struct sk_buff *skb, unsigned int thoff,
 
 /*
  * Our SYN to the server is leaving: record in the new entry what the SYN
- * relays (proxy.c: syngate_open_server()). An entry that already carries
+ * relays (proxy.c: syngate_check_ack()). An entry that already carries
  * translation state is a 4-tuple being reused before conntrack forgot
  * it: that state belongs to the old connection.
  */
@@ -131,22 +131,20 @@ static void syngate_record_syn(struct syngate_net *sn, struct nf_conn *ct,
 /*
  * A client ACK that found the entry while our server SYN is outstanding:
  * the third ACK retransmitted, or the client's first data. Check it again
- * and resend the SYN. A keep-alive carries SEG.SEQ = ISN, everything else
- * ISN + 1.
+ * and resend the SYN.
  */
 static unsigned int syngate_retrans_ack(struct net *net,
-					const struct syngate_pkt *p)
+					struct syngate_pkt *p)
 {
 	struct syngate_net *sn = syngate_pernet(net);
-	u32 seq = ntohl(p->th.seq);
+	struct syngate_seg syn;
 
-	if (syngate_open_server(net, p, seq - 1) &&
-	    syngate_open_server(net, p, seq)) {
+	if (syngate_check_client_ack(net, p, &syn)) {
 		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_INVALID);
 		return NF_DROP;
 	}
 	syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_RETRANS);
-	consume_skb(p->skb);
+	syngate_open_server(net, p, &syn);
 	return NF_STOLEN;
 }
 
@@ -159,16 +157,15 @@ static unsigned int syngate_retrans_ack(struct net *net,
  * else is a late segment of the old connection and goes on as it is.
  */
 static unsigned int syngate_reuse_ack(struct net *net, struct nf_conn *ct,
-				      const struct syngate_pkt *p)
+				      struct syngate_pkt *p)
 {
 	struct syngate_seg syn;
 
-	if (syngate_check_ack(net, p, ntohl(p->th.seq) - 1, &syn))
+	if (syngate_check_client_ack(net, p, &syn))
 		return NF_ACCEPT;
 	nf_ct_kill(ct);
 	syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_CONN_REOPENED);
-	syngate_send_server_syn(net, p, &syn);
-	consume_skb(p->skb);
+	syngate_open_server(net, p, &syn);
 	return NF_STOLEN;
 }
 

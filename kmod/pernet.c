@@ -22,6 +22,7 @@ static const char *const syngate_stat_names[SYNGATE_STAT_MAX] = {
 	[SYNGATE_STAT_CONN_REOPENED]	= "conn_reopened",
 	[SYNGATE_STAT_CONN_ESTABLISHED]	= "conn_established",
 	[SYNGATE_STAT_SERVER_RESET]	= "server_reset",
+	[SYNGATE_STAT_DATA_HELD]	= "data_held",
 	[SYNGATE_STAT_DROP_CHECKSUM]	= "drop_checksum",
 	[SYNGATE_STAT_DROP_MALFORMED]	= "drop_malformed",
 	[SYNGATE_STAT_DROP_NOMEM]	= "drop_nomem",
@@ -142,6 +143,7 @@ static int __net_init syngate_net_init(struct net *net)
 	int err;
 
 	get_random_bytes(&sn->key, sizeof(sn->key));
+	syngate_stash_init(&sn->stash);
 
 	sn->stats = alloc_percpu(struct syngate_stats);
 	if (!sn->stats)
@@ -169,6 +171,7 @@ static void __net_exit syngate_net_exit(struct net *net)
 	struct syngate_net *sn = syngate_pernet(net);
 
 	syngate_proc_exit(net);
+	syngate_stash_purge(&sn->stash);
 	nf_ct_put(sn->tmpl);
 	free_percpu(sn->stats);
 	memzero_explicit(&sn->key, sizeof(sn->key));

@@ -12,6 +12,8 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "stash.h"
+
 /* Keep in step with syngate_stat_names[] in pernet.c. */
 enum syngate_stat {
 	SYNGATE_STAT_SYN_RECEIVED,	/* SYNs the target answered or tried to */
@@ -22,6 +24,7 @@ enum syngate_stat {
 	SYNGATE_STAT_CONN_REOPENED,	/* 4-tuple reused over a closed entry */
 	SYNGATE_STAT_CONN_ESTABLISHED,	/* server SYN-ACKs consumed, handshake done */
 	SYNGATE_STAT_SERVER_RESET,	/* server refused our SYN with RST */
+	SYNGATE_STAT_DATA_HELD,		/* ACK payloads held for the server */
 	SYNGATE_STAT_DROP_CHECKSUM,	/* SYN/ACK with a bad TCP checksum */
 	SYNGATE_STAT_DROP_MALFORMED,	/* truncated header, bad doff or options */
 	SYNGATE_STAT_DROP_NOMEM,	/* could not allocate or write a packet */
@@ -40,6 +43,7 @@ struct syngate_net {
 	struct nf_conn			*tmpl;
 	struct syngate_stats __percpu	*stats;
 	unsigned int			hook_users[2];	/* IPv4, IPv6 */
+	struct syngate_stash		stash;
 };
 
 extern unsigned int syngate_net_id;

@@ -216,17 +216,52 @@ int syngate_check_ack(struct net *net, const struct syngate_pkt *p,
 	return 0;
 }
 
+static bool syngate_has_payload(const struct syngate_pkt *p)
+{
+	return p->skb->len > p->thoff + p->th.doff * 4;
+}
+
 /**
- * syngate_send_server_syn - step 2b: open the server side
+ * syngate_check_client_ack - step 2a for any segment a client may send
  * @net: network namespace
- * @p: the client segment that carried a genuine cookie
+ * @p: the client's ACK, or a later segment of the same handshake
+ * @syn: on success, the SYN to send the server
+ *
+ * Every segment after the SYN carries SEG.SEQ = ISN + 1, except the probes
+ * a client sends when it has data but our zero window (the third ACK was
+ * lost, so no window update came): SEG.SEQ = SND.UNA - 1 = ISN, no data.
+ * Accepting those too lets such a client through instead of leaving it
+ * probing a gate that drops every probe.
+ *
+ * Return: 0 when the cookie is genuine, -EINVAL otherwise (not counted).
+ */
+int syngate_check_client_ack(struct net *net, const struct syngate_pkt *p,
+			     struct syngate_seg *syn)
+{
+	u32 seq = ntohl(p->th.seq);
+
+	if (!syngate_check_ack(net, p, seq - 1, syn))
+		return 0;
+	if (syngate_has_payload(p))
+		return -EINVAL;
+	return syngate_check_ack(net, p, seq, syn);
+}
+
+/**
+ * syngate_open_server - step 2b: open the server side
+ * @net: network namespace
+ * @p: the client segment that carried a genuine cookie; consumed
  * @syn: from syngate_check_ack()
  *
  * The SYN goes out with our conntrack template, so the entry it creates
- * has the seqadj and synproxy extensions.
+ * has the seqadj and synproxy extensions. Payload in @p is held until the
+ * server answers (stash.c); the SYN is sent first because holding the
+ * segment detaches it from the route the SYN borrows. The server's answer
+ * cannot overtake us: it comes back through a queue this CPU serves after
+ * the current packet.
  */
-void syngate_send_server_syn(struct net *net, const struct syngate_pkt *p,
-			     const struct syngate_seg *syn)
+void syngate_open_server(struct net *net, struct syngate_pkt *p,
+			 const struct syngate_seg *syn)
 {
 	struct syngate_net *sn = syngate_pernet(net);
 	struct syngate_ct tmpl = { .ct = sn->tmpl, .ctinfo = IP_CT_NEW };
@@ -235,26 +270,12 @@ void syngate_send_server_syn(struct net *net, const struct syngate_pkt *p,
 	syngate_count_xmit_err(sn, syngate_xmit(net, p->skb, p->flow.family,
 						&p->flow.saddr, &p->flow.daddr,
 						syn, &tmpl));
-}
-
-/**
- * syngate_open_server - step 2: check a client's ACK, send the server SYN
- * @net: network namespace
- * @p: the client's ACK (or a later segment of the same handshake)
- * @client_isn: the client's initial sequence number that @p implies
- *
- * Return: 0 when the cookie was genuine, -EINVAL otherwise (not counted).
- */
-int syngate_open_server(struct net *net, const struct syngate_pkt *p,
-			u32 client_isn)
-{
-	struct syngate_seg syn;
-	int err;
-
-	err = syngate_check_ack(net, p, client_isn, &syn);
-	if (!err)
-		syngate_send_server_syn(net, p, &syn);
-	return err;
+	if (syngate_has_payload(p) &&
+	    syngate_stash_add(&sn->stash, p->skb, p->thoff)) {
+		syngate_stat_inc(sn, SYNGATE_STAT_DATA_HELD);
+		return;
+	}
+	consume_skb(p->skb);
 }
 
 /* Step 4: the ACK the client would have sent the server. */
@@ -336,6 +357,25 @@ static void syngate_scales(const struct nf_conn_synproxy *sp,
 		*srv_ws = p->opts.wscale;
 }
 
+/* Step 4b: the client data held since step 2 follows our ACK. */
+static void syngate_release_held(struct net *net, const struct syngate_pkt *p)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+	struct syngate_ct none = { .ctinfo = IP_CT_NEW };
+	struct syngate_flow flow = {
+		.saddr	= p->flow.daddr,
+		.daddr	= p->flow.saddr,
+		.sport	= p->flow.dport,
+		.dport	= p->flow.sport,
+		.family	= p->flow.family,
+	};
+	struct sk_buff *skb;
+
+	while ((skb = syngate_stash_take(&sn->stash, &flow)))
+		syngate_count_xmit_err(sn, syngate_send(net, skb, p->skb,
+							flow.family, &none));
+}
+
 /**
  * syngate_finish_server - steps 3 to 5: the server's SYN-ACK has come
  * @net: network namespace
@@ -362,6 +402,7 @@ void syngate_finish_server(struct net *net, struct nf_conn *ct,
 			  syngate_seq_offset(sp->isn, ntohl(p->th.seq)));
 	nf_conntrack_event_cache(IPCT_SEQADJ, ct);
 	syngate_count_xmit_err(sn, syngate_ack_server(net, ct, sp, p));
+	syngate_release_held(net, p);
 
 	/* Our TSval has served; the field now says how to scale windows. */
 	sp->its = syngate_its_pack(srv_ws, cli_ws);

@@ -46,10 +46,10 @@ void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 			struct syngate_pkt *p);
 int syngate_check_ack(struct net *net, const struct syngate_pkt *p,
 		      u32 client_isn, struct syngate_seg *syn);
-void syngate_send_server_syn(struct net *net, const struct syngate_pkt *p,
-			     const struct syngate_seg *syn);
-int syngate_open_server(struct net *net, const struct syngate_pkt *p,
-			u32 client_isn);
+int syngate_check_client_ack(struct net *net, const struct syngate_pkt *p,
+			     struct syngate_seg *syn);
+void syngate_open_server(struct net *net, struct syngate_pkt *p,
+			 const struct syngate_seg *syn);
 void syngate_finish_server(struct net *net, struct nf_conn *ct,
 			   enum ip_conntrack_info ctinfo,
 			   struct nf_conn_synproxy *sp,

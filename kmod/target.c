@@ -32,6 +32,7 @@ static unsigned int syngate_tg(struct sk_buff *skb,
 	struct net *net = xt_net(par);
 	struct syngate_net *sn = syngate_pernet(net);
 	const struct tcphdr *th;
+	struct syngate_seg syn;
 	struct syngate_pkt p;
 
 	if (syngate_pkt_load(&p, skb, xt_family(par), par->thoff)) {
@@ -49,11 +50,14 @@ static unsigned int syngate_tg(struct sk_buff *skb,
 
 	if (th->syn) {
 		syngate_answer_syn(net, info, &p);
-	} else if (syngate_open_server(net, &p, ntohl(th->seq) - 1)) {
+		consume_skb(skb);
+		return NF_STOLEN;
+	}
+	if (syngate_check_client_ack(net, &p, &syn)) {
 		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_INVALID);
 		return NF_DROP;
 	}
-	consume_skb(skb);
+	syngate_open_server(net, &p, &syn);
 	return NF_STOLEN;
 }
 

@@ -189,6 +189,31 @@ static int syngate_send6(struct net *net, struct sk_buff *skb,
 #endif
 
 /**
+ * syngate_send - send a complete segment through routing
+ * @net: network namespace
+ * @skb: the segment, network and transport headers set; always consumed
+ * @oskb: a segment being answered (IPv4 borrows its route to start from)
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @sct: conntrack state to attach
+ *
+ * Return: 0 when handed to the output path, -EHOSTUNREACH.
+ */
+int syngate_send(struct net *net, struct sk_buff *skb,
+		 const struct sk_buff *oskb, u8 family,
+		 const struct syngate_ct *sct)
+{
+	int err;
+
+	if (family == NFPROTO_IPV6)
+		err = syngate_send6(net, skb, sct);
+	else
+		err = syngate_send4(net, skb, oskb, sct);
+	if (err)
+		kfree_skb(skb);
+	return err;
+}
+
+/**
  * syngate_xmit - build a TCP segment and send it through routing
  * @net: network namespace
  * @oskb: the segment being answered (IPv4 borrows its route to start from)
@@ -206,17 +231,9 @@ int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,
 		 const struct syngate_seg *seg, const struct syngate_ct *sct)
 {
 	struct sk_buff *skb;
-	int err;
 
 	skb = syngate_build(net, family, saddr, daddr, seg);
 	if (!skb)
 		return -ENOMEM;
-
-	if (family == NFPROTO_IPV6)
-		err = syngate_send6(net, skb, sct);
-	else
-		err = syngate_send4(net, skb, oskb, sct);
-	if (err)
-		kfree_skb(skb);
-	return err;
+	return syngate_send(net, skb, oskb, family, sct);
 }
