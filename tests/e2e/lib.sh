@@ -327,7 +327,8 @@ expect_nots_SYNGATE="0 0 -1 -1 0"
 # third-ack data: payload carried by the cookie-validating ACK (--third data
 # and --third none).  SYNPROXY consumes that segment and only the client's
 # retransmission delivers the payload (reference deviation: "retrans").
-# SYNGATE is expected to deliver it without a client retransmission ("direct").
+# SYNGATE holds it until the server has answered (kmod/stash.c) and must
+# deliver it without a client retransmission ("direct").
 # Intermittently (about 1 run in 10 on the host) SYNPROXY also loses the
 # connection altogether in that case: the server never completes its
 # handshake (it retransmits its SYN-ACK, which leaks to the client) and the
