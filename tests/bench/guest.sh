@@ -314,14 +314,14 @@ profile_run() {
 	if [ "$what" = syn ]; then
 		start_server 1024
 		ip netns exec $NS_F taskset -c 0 "$FLOODGEN" -i f0 --dmac "$GW_MAC" --dst 198.18.2.2 --dport $PORT \
-			--src-net 198.19.0.0/16 --seconds $((PSECS + 2)) --batch "$BATCH" \
+			--src-net 198.19.0.0/16 --seconds $((PSECS + 60)) --batch "$BATCH" \
 			> "$TMPD/pfg.out" 2>&1 &
 	else
 		start_server 1073741824 1
 		ip netns exec $NS_C taskset -c 0 tcpxfer client -c 198.18.2.2 -p $PORT \
 			-n 1073741824 -T 20000 >/dev/null 2>&1 &
 	fi
-	pp=$!
+	pp=$!	# runs until killed: perf can take seconds to start under TCG
 	sleep 1
 	taskset -c 0 "$PERF" record -q -o "$TMPD/perf.data" -C 1 -g -F 499 -e cpu-clock \
 		-- sleep "$PSECS" >/dev/null 2>&1
