@@ -352,6 +352,12 @@ expect_lossy_firstack_SYNPROXY_FORWARD="bad"
 expect_lossy_firstack_SYNPROXY_INPUT="ok"
 expect_lossy_firstack_SYNGATE="ok"
 
+# lossy, stray TSecr: on INPUT the in-kernel SYNPROXY intermittently lets a
+# server segment reach the client with its TSval untranslated, and the
+# client echoes it (seen in the VM on 6.1: 1-2 of ~6500 segments, ecr in the
+# server's raw clock). Tolerated for it ("few"); SYNGATE must have none.
+expect_lossy_strays_SYNPROXY_INPUT="few"
+
 # expect SCENARIO: print the expectation for the current target (a
 # target+hook specific entry wins over the target entry).
 expect() {

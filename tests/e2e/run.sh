@@ -531,7 +531,8 @@ ts_check() {
             }
             if (src == me && $0 ~ /Flags \[S/) synseen = 1
         }
-        END { if (bad) print "bad " bad "/" n " " ex; else print "ok " n + 0 " firstack=" (firstack == "" ? "none" : firstack) }'
+        END { fa = " firstack=" (firstack == "" ? "none" : firstack)
+              if (bad) print "bad " bad "/" n " " ex fa; else print "ok " n + 0 fa }'
 }
 
 # sack_check FILE ME PEER: SACK blocks ME receives lie within ME's own sequence
@@ -674,8 +675,19 @@ sc_lossy() {
     sretr=$(tcpinfo_field "$so" server tcpinfo-end total_retrans)
     local figs
     figs="bytes=$E2E_LOSSY_BYTES loss=$E2E_LOSSY_LOSS($how) total_us=$(kv "$co" "client: ok" total_us) retrans=c$cretr/s$sretr rtt_us=c$crtt/s$srtt tsecr(server:$ts_s client:$ts_c) sack(server:$sk_s client:$sk_c)"
+    local strays=""
     case "$ts_s $ts_c" in
         ok\ *ok\ *) ;;
+        bad\ [1-3]/*ok\ *)
+            # A few TSecr at the server from outside its clock: the client
+            # echoed a server segment that left untranslated (reference
+            # deviation on INPUT, intermittent).
+            if [ "$(expect lossy_strays)" != few ]; then
+                fail $name "expected every TSecr to echo the receiver's own clock, saw server:$ts_s client:$ts_c"
+                return
+            fi
+            strays=" reference-deviation=untranslated-server-tsval-echoed(${ts_s%% ecr*})"
+            ts_s="ok ${ts_s#bad }" ;;
         *) fail $name "expected every TSecr to echo the receiver's own clock, saw server:$ts_s client:$ts_c"; return ;;
     esac
     # The ACK that completes the server's handshake (sent by the target).
@@ -690,6 +702,7 @@ sc_lossy() {
     if [ "$fa" = bad ]; then
         dev=" reference-deviation=server-handshake-ack-tsecr-translated-twice"
     fi
+    dev="$dev$strays"
     case "${ts_c##*firstack=}" in
         ok|none) ;;
         *) fail $name "expected the client's first ACK after its SYN... to echo its own TSval, saw ${ts_c##*firstack=}"; return ;;
