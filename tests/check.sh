@@ -105,13 +105,14 @@ for k in $kernels; do
 	say "[$k] booting a VM on ${KV[$k]}: scripts/vm/guest-check.sh (timeout ${vm_timeout}s)"
 	out=$logdir/vm-$k.out
 	s=$(date +%s.%N)
-	# The in-kernel SYNPROXY runs the whole suite on the first kernel,
-	# which proves the suite; SYNGATE runs it on every kernel. An explicit
-	# E2E_TARGETS wins.
+	# The in-kernel SYNPROXY runs the whole suite on the first kernel and
+	# one backend, which proves the suite; SYNGATE runs it everywhere.
+	# An explicit E2E_TARGETS (or E2E_REFERENCE_BACKENDS) wins.
 	if [ -n "${E2E_TARGETS+x}" ]; then
 		targets=$E2E_TARGETS
 	elif [ "$k" = "${kernels%% *}" ]; then
 		targets="SYNPROXY SYNGATE"
+		export E2E_REFERENCE_BACKENDS=${E2E_REFERENCE_BACKENDS:-nft}
 	else
 		targets=SYNGATE
 	fi

@@ -5,6 +5,9 @@
 # Filters (space separated lists):
 #   E2E_TARGETS   SYNPROXY SYNGATE   (default: SYNGATE too when available)
 #   E2E_BACKENDS  legacy nft         (default "legacy nft")
+#   E2E_REFERENCE_BACKENDS  backends for the in-kernel SYNPROXY (default:
+#                 E2E_BACKENDS): the reference proves the suite on one
+#                 backend as well as on two
 #   E2E_FAMILIES  4 6                (default "4 6")
 #   E2E_HOOKS     FORWARD INPUT      (default "FORWARD INPUT")
 #   E2E_SCENARIOS numbers or names   (default all)
@@ -869,8 +872,13 @@ main() {
         "tcpxfer=$TCPXFER pktcraft=$PKTCRAFT"
     local t b f h t0
     t0=$(now_s)
+    local tb
     for t in $targets; do
-        for b in $backends; do
+        tb=$backends
+        if [ "$t" = SYNPROXY ]; then
+            tb=${E2E_REFERENCE_BACKENDS:-$backends}
+        fi
+        for b in $tb; do
             for f in $families; do
                 for h in $hooks; do
                     run_combo "$t" "$b" "$f" "$h"
