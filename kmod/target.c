@@ -5,6 +5,8 @@
  * (untracked by the raw-table rule) and the client's third ACK (invalid
  * to conntrack, which has never seen the connection).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv4/ip_tables.h>

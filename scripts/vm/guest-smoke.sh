@@ -147,6 +147,33 @@ rmmod_retry() { # the netns teardown drops its references asynchronously
 	done
 	return 1
 }
+# refused BACKEND FAMILY REASON ARGS...: the kernel refuses the rule ARGS:
+# iptables exits non-zero, the ruleset is unchanged, and REASON (if any)
+# is in the kernel log.
+refused() {
+	local be=$1 fam=$2 why=$3 ipt before after out mark log
+	shift 3
+	ipt=iptables-$be
+	[ "$fam" = 6 ] && ipt=ip6tables-$be
+	ip netns add $NS-r
+	ip netns exec $NS-r $ipt -A INPUT -p tcp --dport 22 -j ACCEPT
+	before=$(ip netns exec $NS-r $ipt -S; ip netns exec $NS-r $ipt -t mangle -S)
+	mark=$(dmesg | wc -l)
+	if out=$(ip netns exec $NS-r $ipt "$@" 2>&1); then
+		fail "kernel refuses '$*' ($ipt): the rule was accepted"
+	else
+		after=$(ip netns exec $NS-r $ipt -S; ip netns exec $NS-r $ipt -t mangle -S)
+		log=$(dmesg | tail -n +$((mark + 1)))
+		if [ "$before" != "$after" ]; then
+			fail "kernel refuses '$*' ($ipt): ruleset changed: $after"
+		elif [ -n "$why" ] && ! echo "$log" | grep -q "$why"; then
+			fail "kernel refuses '$*' ($ipt): no '$why' in the log: $log"
+		else
+			pass "kernel refuses '$*' ($ipt): exit non-zero, ruleset unchanged${why:+, logged '$why'}"
+		fi
+	fi
+	ip netns del $NS-r
+}
 xtdir=$(pkg-config --variable=xtlibdir xtables 2>/dev/null || echo /usr/lib/x86_64-linux-gnu/xtables)
 if ! modinfo -n xt_SYNGATE >/dev/null 2>&1; then
 	skip "xt_SYNGATE module checks (no xt_SYNGATE.ko built for $(uname -r))"
@@ -173,6 +200,14 @@ else
 		for be in legacy nft; do
 			for fam in 4 6; do
 				rule_loads $be $fam SYNGATE
+				refused $be $fam "rule must match -p tcp" \
+					-A INPUT -j SYNGATE $OPTS
+				refused $be $fam "rule must match -p tcp" \
+					-A INPUT ! -p tcp -j SYNGATE $OPTS
+				refused $be $fam "only valid in filter table" \
+					-t mangle -A INPUT -p tcp -j SYNGATE $OPTS
+				refused $be $fam "" \
+					-A OUTPUT -p tcp -j SYNGATE $OPTS
 			done
 		done
 	else
