@@ -12,8 +12,9 @@
 #include <xtables.h>
 #include "xt_SYNGATE.h"
 
+/* From the top-level VERSION file (xt_userspace/Makefile passes it). */
 #ifndef SYNGATE_VERSION
-#define SYNGATE_VERSION "0.1.0"
+#error "SYNGATE_VERSION is not defined: build with xt_userspace/Makefile"
 #endif
 
 /* Options that only reach the server through the timestamp cookie. */
