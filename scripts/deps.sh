@@ -21,6 +21,9 @@ PKGS=(
 	qemu-system-x86 busybox-static iproute2 iptables nftables conntrack
 	libxtables-dev libnetfilter-conntrack-dev tcpdump ethtool
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
+	# packaging and its tests (tests/install/): DKMS, dpkg-buildpackage
+	# with dh_dkms, lintian
+	dkms dh-dkms debhelper dpkg-dev lintian
 )
 
 # Only for `make bench` (deps.sh --bench).
