@@ -350,33 +350,44 @@ echo "BENCH info kernel=$(uname -r) backend=$BACKEND secs=$SECS reps=$REPS rates
 
 names() { case $1 in a) echo SYNGATE ;; b) echo SYNPROXY ;; c) echo syncookies ;; d) echo none ;; esac; }
 
-for cfg in $(echo "$CONFIGS$BULK_CONFIGS" | fold -w1 | awk '!s[$0]++'); do
-	log "configuration $cfg ($(names $cfg))"
-	if ! setup "$cfg"; then
-		echo "BENCH error cfg=$cfg setup failed"
-		continue
-	fi
-	case $CONFIGS in *$cfg*)
-		start_server 1024
-		for rep in $(seq 1 "$REPS"); do
+ALL=$(echo "$CONFIGS$BULK_CONFIGS" | fold -w1 | awk '!s[$0]++' | tr -d '\n')
+has() { case $1 in *"$2"*) return 0 ;; esac; return 1; }
+
+# The measured runs: repetition is the outer loop and the order of the
+# configurations rotates from one repetition to the next, so that a
+# drift in the host's load (qemu shares it) spreads over all of them
+# instead of biasing the ratios.
+for rep in $(seq 1 "$REPS"); do
+	shift_by=$(( (rep - 1) % ${#ALL} ))
+	order=${ALL:$shift_by}${ALL:0:$shift_by}
+	for cfg in $(echo "$order" | fold -w1); do
+		log "repetition $rep: configuration $cfg ($(names $cfg))"
+		if ! setup "$cfg"; then
+			echo "BENCH error cfg=$cfg setup failed"
+			continue
+		fi
+		if has "$CONFIGS" "$cfg"; then
+			start_server 1024
 			for rate in $RATES; do
 				flood_run "$cfg" "$rate" "$rep"
 			done
-		done
-		stop_server
-		[ "$MEMSYNS" -gt 0 ] && { start_server 1024; mem_run "$cfg"; stop_server; }
-		if [ "$PROFILE" = 1 ] && [ "$cfg" != c ]; then
-			profile_run "$cfg" syn
+			stop_server
 		fi
-		;;
-	esac
-	case $BULK_CONFIGS in *$cfg*)
-		for rep in $(seq 1 "$REPS"); do
-			bulk_run "$cfg" "$rep"
-		done
-		[ "$PROFILE" = 1 ] && profile_run "$cfg" est
-		;;
-	esac
+		has "$BULK_CONFIGS" "$cfg" && bulk_run "$cfg" "$rep"
+	done
+done
+
+# Once per configuration: memory growth over a million SYNs, profiles.
+for cfg in $(echo "$ALL" | fold -w1); do
+	[ "$MEMSYNS" -gt 0 ] || [ "$PROFILE" = 1 ] || break
+	setup "$cfg" || continue
+	if has "$CONFIGS" "$cfg"; then
+		[ "$MEMSYNS" -gt 0 ] && { start_server 1024; mem_run "$cfg"; stop_server; }
+		[ "$PROFILE" = 1 ] && [ "$cfg" != c ] && profile_run "$cfg" syn
+	fi
+	if has "$BULK_CONFIGS" "$cfg" && [ "$PROFILE" = 1 ]; then
+		profile_run "$cfg" est
+	fi
 done
 teardown
 rm -rf "$TMPD"

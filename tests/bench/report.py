@@ -254,6 +254,32 @@ def main():
     for f, tag, x in ratios:
         print(f"ratio.{f}.syngate_vs_{tag}={x:.3f}")
 
+    # Paired ratios: SYNGATE's run against the other's run of the same
+    # repetition (run back to back), then the median over repetitions:
+    # the host's load drifts less within a repetition than across them.
+    per_rep = {}    # (figure, cfg) -> {rep: value}
+    for r in floods:
+        if r["rate"] == sat:
+            for k, v in flood_figures(r).items():
+                per_rep.setdefault((k, r["cfg"]), {})[r["rep"]] = v
+    for r in bulks:
+        for k, v in (bulk_figures(r) or {}).items():
+            per_rep.setdefault((k, r["cfg"]), {})[r["rep"]] = v
+    fig_of = {"synack_per_s": "synack_rate_max", "gw_cpu_util_pct": "gw_cpu_util_at_max",
+              "synack_per_cpu_s": "synack_per_gw_cpu_s"}
+    print("\n== Paired ratios (SYNGATE / other within each repetition: median [min-max], n)")
+    for (k, c), vals in sorted(per_rep.items()):
+        if c != "a":
+            continue
+        for o, tag in (("b", "synproxy"), ("c", "syncookies"), ("d", "none")):
+            other = per_rep.get((k, o), {})
+            xs = [vals[rp] / other[rp] for rp in vals
+                  if rp in other and other[rp] not in (0, None) and other[rp] == other[rp]
+                  and vals[rp] == vals[rp]]
+            if xs:
+                print(f"pairedratio.{fig_of.get(k, k)}.syngate_vs_{tag}="
+                      f"{statistics.median(xs):.3f} [{min(xs):.3f}-{max(xs):.3f}] n={len(xs)}")
+
     # CSV of the summary
     with open(os.path.join(outdir, "bench.csv"), "w", newline="") as f:
         w = csv.writer(f)
