@@ -4,7 +4,9 @@
 # tests/check.sh: every syngate test (what `make check` runs after
 # scripts/deps.sh). Builds the tree, runs the host-side tests, then boots one
 # qemu VM per kernel in CHECK_KERNELS (default "6.1 6.12") running
-# scripts/vm/guest-check.sh (harness smoke test + tests/e2e/run.sh).
+# scripts/vm/guest-check.sh (the installed packages' files, harness smoke
+# test, tests/e2e/run.sh); the production install's host half
+# (tests/install/host.sh) runs before the VMs.
 # Collects every PASS/FAIL/SKIP line (VM ones prefixed "[KERNEL] "), and
 # ends with "N passed, N failed[, N skipped]". Exit 0 iff nothing failed.
 #
@@ -12,7 +14,8 @@
 #      KASAN/lockdep/kmemleak kernel, tests/kunit.sh), CHECK_STRESS=1 (also
 #      the sanitizer e2e and hostile-input tests there, tests/stress/),
 #      CHECK_KERNELS, CHECK_VM_TIMEOUT (seconds per VM run, default 1800),
-#      CHECK_SKIP_HOST=1 (VM parts only), E2E_TARGETS, E2E_BACKENDS,
+#      CHECK_SKIP_HOST=1 (VM parts only), CHECK_INSTALL=0 (skip the
+#      packaging/DKMS/install tests), E2E_TARGETS, E2E_BACKENDS,
 #      E2E_FAMILIES, E2E_HOOKS, E2E_SCENARIOS (passed to the guest).
 set -uo pipefail
 
@@ -98,6 +101,36 @@ if [ -z "${CHECK_SKIP_HOST:-}" ]; then
 			record "[host] FAIL xt_userspace/test-plugin.sh exited $rc"
 		fi
 	fi
+fi
+
+# ------------------------------------------------------------------ install
+# The production install (tests/install/host.sh): make dist, make install
+# from the tarball, the Debian packages and lintian, DKMS for each kernel.
+# It stages, per kernel, the files the packages install; each VM then
+# installs and tests those alone first (scripts/vm/guest-install.sh, run by
+# guest-check.sh). CHECK_INSTALL=0 (or CHECK_SKIP_HOST=1) skips it, and the
+# VMs report the install test as skipped: no stale stage is left for them.
+if [ -z "${CHECK_SKIP_HOST:-}" ] && [ "${CHECK_INSTALL:-1}" != 0 ]; then
+	say "install: tests/install/host.sh (make dist, make install, packages, lintian, DKMS)"
+	s=$(date +%s)
+	log=$logdir/install-host.log
+	ikv=""
+	for k in $kernels; do
+		[ -n "${KV[$k]:-}" ] && ikv+="${ikv:+ }${KV[$k]}"
+	done
+	INSTALL_KERNELS=$ikv bash tests/install/host.sh < /dev/null > "$log" 2>&1
+	rc=$?
+	cat "$log"
+	collect "[host] " "$log"
+	if [ $rc != 0 ] && [ "$(count_in FAIL "$log")" = 0 ]; then
+		record "[host] FAIL tests/install/host.sh exited $rc"
+	fi
+	say "install: host part $(( $(date +%s) - s ))s wall"
+else
+	for k in "${KV[@]}"; do
+		rm -rf "build/$k/install-stage"
+	done
+	record "[host] SKIP install: CHECK_INSTALL=0 or CHECK_SKIP_HOST=1 (make dist/install, packages, DKMS not tested)"
 fi
 
 # ------------------------------------------------------------------ VMs

@@ -1,13 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# guest-check.sh: what tests/check.sh runs in each test VM: the harness
-# smoke test, then the end-to-end suite (tests/e2e/run.sh, which reads the
-# E2E_* filters forwarded by scripts/vm/run.sh), then a look at the kernel
+# guest-check.sh: what tests/check.sh runs in each test VM: the installed
+# packages' files on their own (guest-install.sh, when tests/install/host.sh
+# staged them), the harness smoke test, then the end-to-end suite
+# (tests/e2e/run.sh, which reads the E2E_* filters forwarded by
+# scripts/vm/run.sh), then a look at the kernel
 # log: a WARN, BUG, oops, lockdep or sanitizer report anywhere in the run is
 # a failure even if every test passed. Exit 0 iff all passed.
 cd "$(dirname "$0")/../.." || exit 2
 rc=0
+# First, while nothing has loaded the tree's module yet.
+bash scripts/vm/guest-install.sh || rc=1
 bash scripts/vm/guest-smoke.sh || rc=1
 if [ -f tests/e2e/run.sh ]; then
 	bash tests/e2e/run.sh || rc=1

@@ -11,7 +11,10 @@
 #   overlay  /init, the repo's tests/ and scripts/ (as /syngate/...), the
 #            test programs, syngatestat, libxt_SYNGATE.so, xt_SYNGATE.ko
 #            (lib/modules/KVER/updates/) and the modules.* files depmod
-#            made for the whole set. Rebuilt when any of those changes.
+#            made for the whole set; and, when build/KVER/install-stage/
+#            exists (tests/install/host.sh makes it: the files the
+#            packages install), that directory as /syngate-install/ for
+#            scripts/vm/guest-install.sh. Rebuilt when any of those changes.
 # Env: KMODDIR (default /lib/modules/KVER), EXTRA_MODULES, EXTRA_BINS
 # (space-separated), MKINITRAMFS_QUIET=1.
 # Missing optional pieces (today's parallel work) are skipped with a note.
@@ -216,8 +219,10 @@ fi
 
 # ----------------------------------------------------------------- overlay
 kbuilt=$top/build/$kver/src/kmod
+stage=$top/build/$kver/install-stage
 ov_inputs() {
 	echo "$vm/init" "$vm/mkinitramfs.sh" "$bcpio"
+	[ -d "$stage" ] && find "$stage" -type f 2>/dev/null
 	find tests scripts -type f 2>/dev/null
 	ls "$kbuilt"/*.ko "$kbuilt"/tests/*.ko 2>/dev/null || true
 	echo xt_userspace/libxt_SYNGATE.so xt_userspace/syngatestat
@@ -236,6 +241,8 @@ mkdir -p "$oroot"/syngate "$oroot"/usr/local/bin "$oroot"/usr/lib/modules/"$kver
 cp "$vm/init" "$oroot/init"
 chmod 755 "$oroot/init"
 rsync -a --exclude='*.o' tests scripts "$oroot/syngate/"
+# Installed-package files, staged apart (the guest test installs them).
+[ -d "$stage" ] && cp -a "$stage" "$oroot/syngate-install"
 
 for p in tests/progs/tcpxfer tests/progs/pktcraft xt_userspace/syngatestat; do
 	if [ -x "$p" ]; then
