@@ -101,7 +101,7 @@ static u8 syngate_synack_options(const struct syngate_pkt *p,
  * syngate_answer_syn - step 1: answer a client's SYN with a cookie SYN-ACK
  * @net: network namespace
  * @info: the rule
- * @p: the client's SYN
+ * @p: the client's SYN; consumed (its buffer may become the SYN-ACK)
  */
 void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 			struct syngate_pkt *p)
@@ -113,7 +113,9 @@ void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 	struct syngate_seg seg = {};
 	struct syngate_opts client;
 	u32 now = syngate_now_ms();
+	struct sk_buff *skb;
 	u16 client_mss;
+	int l3mdev;
 	int err;
 
 	syngate_stat_inc(sn, SYNGATE_STAT_SYN_RECEIVED);
@@ -151,8 +153,12 @@ void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 	/* Window 0: the client must wait for the server's real window. */
 	seg.window = 0;
 
-	err = syngate_xmit(net, p->skb, family, &p->flow.daddr,
-			   &p->flow.saddr, &seg, &untracked);
+	l3mdev = syngate_l3mdev(p->skb);
+	skb = syngate_build_reply(net, p->skb, family, &p->flow.daddr,
+				  &p->flow.saddr, &seg);
+	p->skb = NULL;
+	err = skb ? syngate_send(net, skb, family, l3mdev, &untracked) :
+		    -ENOMEM;
 	if (err)
 		syngate_count_xmit_err(sn, err);
 	else
@@ -372,8 +378,9 @@ static void syngate_release_held(struct net *net, const struct syngate_pkt *p)
 	struct sk_buff *skb;
 
 	while ((skb = syngate_stash_take(&sn->stash, &flow)))
-		syngate_count_xmit_err(sn, syngate_send(net, skb, p->skb,
-							flow.family, &none));
+		syngate_count_xmit_err(sn, syngate_send(net, skb, flow.family,
+							syngate_l3mdev(p->skb),
+							&none));
 }
 
 /**

@@ -52,7 +52,6 @@ static unsigned int syngate_tg(struct sk_buff *skb,
 
 	if (th->syn) {
 		syngate_answer_syn(net, info, &p);
-		consume_skb(skb);
 		return NF_STOLEN;
 	}
 	if (syngate_check_client_ack(net, &p, &syn)) {

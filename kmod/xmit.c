@@ -7,6 +7,12 @@
  * code serves the INPUT and FORWARD hooks and policy routing applies.
  * Checksums are left to the output path (CHECKSUM_PARTIAL): the device or
  * skb_checksum_help() completes them, whichever the route leads to.
+ *
+ * The SYN-ACK is the one segment sent at flood rate. It is written over
+ * the client's SYN whenever the SYN's buffer is ours alone (see
+ * syngate_recycle()), and routed with a single output lookup, because
+ * allocating, zeroing and freeing buffers and a second FIB lookup were
+ * most of what a flood cost.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -17,6 +23,7 @@
 #include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/l3mdev.h>
 #include <net/route.h>
 #include <net/tcp.h>
 #include <net/xfrm.h>
@@ -31,6 +38,37 @@ static struct sk_buff *syngate_alloc(unsigned int nhlen, unsigned int thlen)
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, MAX_TCP_HEADER);
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, nhlen);
+	return skb;
+}
+
+/*
+ * Turn a received segment into an empty buffer for our answer, when that
+ * is safe: nobody else holds the skb or shares its data (a packet tap
+ * holds a clone), the data is one linear buffer starting at the network
+ * header, and it has room for @len bytes. Everything the receive path
+ * left in it that would steer or describe the new segment is cleared, as
+ * in a freshly allocated skb: route, conntrack, extensions, socket,
+ * timestamp, flow hash, control block.
+ *
+ * Return: @skb, emptied, or NULL when it cannot be reused (unchanged).
+ */
+static struct sk_buff *syngate_recycle(struct sk_buff *skb,
+				       unsigned int nhlen, unsigned int thlen)
+{
+	if (skb_shared(skb) || skb_cloned(skb) || skb_is_nonlinear(skb) ||
+	    skb_network_offset(skb) != 0 ||
+	    skb_end_pointer(skb) - skb->data < nhlen + thlen)
+		return NULL;
+
+	skb_scrub_packet(skb, false);
+	skb_orphan(skb);
+	skb_clear_tstamp(skb);
+	skb_clear_hash(skb);
+	skb->priority = 0;
+	memset(skb->cb, 0, sizeof(skb->cb));
+	__skb_trim(skb, 0);
 	skb_reset_network_header(skb);
 	skb_set_transport_header(skb, nhlen);
 	return skb;
@@ -101,6 +139,38 @@ static void syngate_put_ip6(struct sk_buff *skb, struct net *net,
 	skb->protocol = htons(ETH_P_IPV6);
 }
 
+static unsigned int syngate_nhlen(u8 family)
+{
+	return family == NFPROTO_IPV6 ? sizeof(struct ipv6hdr) :
+					sizeof(struct iphdr);
+}
+
+static unsigned int syngate_thlen(const struct syngate_seg *seg)
+{
+	return sizeof(struct tcphdr) + syngate_opts_len(&seg->opts);
+}
+
+/* Write the headers into @skb, empty, its header offsets set. */
+static void syngate_fill(struct sk_buff *skb, struct net *net, u8 family,
+			 const union nf_inet_addr *saddr,
+			 const union nf_inet_addr *daddr,
+			 const struct syngate_seg *seg)
+{
+	unsigned int thlen = syngate_thlen(seg);
+	struct tcphdr *th;
+
+	if (family == NFPROTO_IPV6)
+		syngate_put_ip6(skb, net, &saddr->in6, &daddr->in6);
+	else
+		syngate_put_ip4(skb, net, saddr->ip, daddr->ip);
+
+	th = syngate_put_tcp(skb, thlen, seg);
+	if (family == NFPROTO_IPV6)
+		th->check = ~tcp_v6_check(thlen, &saddr->in6, &daddr->in6, 0);
+	else
+		th->check = ~tcp_v4_check(thlen, saddr->ip, daddr->ip, 0);
+}
+
 /**
  * syngate_build - build a TCP segment with its IP header
  * @net: network namespace (default TTL / hop limit)
@@ -119,50 +189,103 @@ struct sk_buff *syngate_build(struct net *net, u8 family,
 			      const union nf_inet_addr *daddr,
 			      const struct syngate_seg *seg)
 {
-	unsigned int thlen = sizeof(struct tcphdr) + syngate_opts_len(&seg->opts);
-	unsigned int nhlen = family == NFPROTO_IPV6 ? sizeof(struct ipv6hdr) :
-						    sizeof(struct iphdr);
 	struct sk_buff *skb;
-	struct tcphdr *th;
 
-	skb = syngate_alloc(nhlen, thlen);
-	if (!skb)
-		return NULL;
-
-	if (family == NFPROTO_IPV6)
-		syngate_put_ip6(skb, net, &saddr->in6, &daddr->in6);
-	else
-		syngate_put_ip4(skb, net, saddr->ip, daddr->ip);
-
-	th = syngate_put_tcp(skb, thlen, seg);
-	if (family == NFPROTO_IPV6)
-		th->check = ~tcp_v6_check(thlen, &saddr->in6, &daddr->in6, 0);
-	else
-		th->check = ~tcp_v4_check(thlen, saddr->ip, daddr->ip, 0);
+	skb = syngate_alloc(syngate_nhlen(family), syngate_thlen(seg));
+	if (skb)
+		syngate_fill(skb, net, family, saddr, daddr, seg);
 	return skb;
 }
 
-static int syngate_send4(struct net *net, struct sk_buff *skb,
-			 const struct sk_buff *oskb,
-			 const struct syngate_ct *sct)
+/**
+ * syngate_build_reply - build a TCP segment in place of the one it answers
+ * @net: network namespace
+ * @oskb: the segment being answered; always consumed
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @saddr: source address of the new segment
+ * @daddr: destination address of the new segment
+ * @seg: TCP header fields and options
+ *
+ * As syngate_build(), but @oskb's buffer is reused when that is safe, and
+ * the answer carries @oskb's mark where the fwmark_reflect sysctl says so.
+ * @saddr and @daddr must not point into @oskb.
+ *
+ * Return: the segment (possibly @oskb), or NULL when out of memory.
+ */
+struct sk_buff *syngate_build_reply(struct net *net, struct sk_buff *oskb,
+				    u8 family,
+				    const union nf_inet_addr *saddr,
+				    const union nf_inet_addr *daddr,
+				    const struct syngate_seg *seg)
 {
-	/* ip_route_me_harder() starts from a route: lend it the input's. */
-	skb_dst_set_noref(skb, skb_dst(oskb));
-	if (ip_route_me_harder(net, NULL, skb, RTN_UNSPEC))
+	unsigned int nhlen = syngate_nhlen(family);
+	unsigned int thlen = syngate_thlen(seg);
+	struct sk_buff *skb;
+	u32 mark;
+
+	mark = family == NFPROTO_IPV6 ? IP6_REPLY_MARK(net, oskb->mark) :
+					IP4_REPLY_MARK(net, oskb->mark);
+	skb = syngate_recycle(oskb, nhlen, thlen);
+	if (!skb) {
+		skb = syngate_alloc(nhlen, thlen);
+		consume_skb(oskb);
+		if (!skb)
+			return NULL;
+	}
+	syngate_fill(skb, net, family, saddr, daddr, seg);
+	skb->mark = mark;
+	return skb;
+}
+
+/**
+ * syngate_l3mdev - the VRF a segment belongs to, for routing our answers
+ * @skb: a received segment
+ *
+ * Return: the ifindex of its device's L3 master device, or 0.
+ */
+int syngate_l3mdev(const struct sk_buff *skb)
+{
+	return skb->dev ? l3mdev_master_ifindex_rcu(skb->dev) : 0;
+}
+
+/*
+ * One output route lookup (plus IPsec policy, when flowi4_proto is set).
+ * Our source address may be another host's (FORWARD: the server's), hence
+ * FLOWI_FLAG_ANYSRC; that also spares the local-address check that
+ * ip_route_me_harder() would make with a second FIB lookup.
+ */
+static int syngate_route4(struct net *net, struct sk_buff *skb, int l3mdev)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct flowi4 fl4 = {
+		.flowi4_l3mdev	= l3mdev,
+		.flowi4_mark	= skb->mark,
+		.flowi4_proto	= IPPROTO_TCP,
+		.flowi4_flags	= FLOWI_FLAG_ANYSRC,
+		.saddr		= iph->saddr,
+		.daddr		= iph->daddr,
+		.fl4_sport	= th->source,
+		.fl4_dport	= th->dest,
+	};
+	struct rtable *rt;
+
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
 		return -EHOSTUNREACH;
-	syngate_attach_ct(skb, sct);
-	ip_local_out(net, NULL, skb);
-	return 0;
+	skb_dst_set(skb, &rt->dst);
+	return rt->dst.error ? -EHOSTUNREACH : 0;
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
-static int syngate_send6(struct net *net, struct sk_buff *skb,
-			 const struct syngate_ct *sct)
+static int syngate_route6(struct net *net, struct sk_buff *skb, int l3mdev)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct dst_entry *dst;
 	struct flowi6 fl6 = {
+		.flowi6_l3mdev	= l3mdev,
+		.flowi6_mark	= skb->mark,
 		.flowi6_proto	= IPPROTO_TCP,
 		.saddr		= ip6h->saddr,
 		.daddr		= ip6h->daddr,
@@ -176,13 +299,10 @@ static int syngate_send6(struct net *net, struct sk_buff *skb,
 	if (IS_ERR(dst))
 		return -EHOSTUNREACH;
 	skb_dst_set(skb, dst);
-	syngate_attach_ct(skb, sct);
-	ip6_local_out(net, NULL, skb);
 	return 0;
 }
 #else
-static int syngate_send6(struct net *net, struct sk_buff *skb,
-			 const struct syngate_ct *sct)
+static int syngate_route6(struct net *net, struct sk_buff *skb, int l3mdev)
 {
 	return -EAFNOSUPPORT;
 }
@@ -191,32 +311,39 @@ static int syngate_send6(struct net *net, struct sk_buff *skb,
 /**
  * syngate_send - send a complete segment through routing
  * @net: network namespace
- * @skb: the segment, network and transport headers set; always consumed
- * @oskb: a segment being answered (IPv4 borrows its route to start from)
+ * @skb: the segment, network and transport headers set, no route;
+ *	always consumed
  * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @l3mdev: the VRF to route in (syngate_l3mdev()), or 0
  * @sct: conntrack state to attach
  *
  * Return: 0 when handed to the output path, -EHOSTUNREACH.
  */
-int syngate_send(struct net *net, struct sk_buff *skb,
-		 const struct sk_buff *oskb, u8 family,
+int syngate_send(struct net *net, struct sk_buff *skb, u8 family, int l3mdev,
 		 const struct syngate_ct *sct)
 {
 	int err;
 
 	if (family == NFPROTO_IPV6)
-		err = syngate_send6(net, skb, sct);
+		err = syngate_route6(net, skb, l3mdev);
 	else
-		err = syngate_send4(net, skb, oskb, sct);
-	if (err)
+		err = syngate_route4(net, skb, l3mdev);
+	if (err) {
 		kfree_skb(skb);
-	return err;
+		return err;
+	}
+	syngate_attach_ct(skb, sct);
+	if (family == NFPROTO_IPV6)
+		ip6_local_out(net, NULL, skb);
+	else
+		ip_local_out(net, NULL, skb);
+	return 0;
 }
 
 /**
  * syngate_xmit - build a TCP segment and send it through routing
  * @net: network namespace
- * @oskb: the segment being answered (IPv4 borrows its route to start from)
+ * @oskb: the segment being answered (its VRF is used)
  * @family: NFPROTO_IPV4 or NFPROTO_IPV6
  * @saddr: source address of the new segment
  * @daddr: destination address of the new segment
@@ -235,5 +362,5 @@ int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,
 	skb = syngate_build(net, family, saddr, daddr, seg);
 	if (!skb)
 		return -ENOMEM;
-	return syngate_send(net, skb, oskb, family, sct);
+	return syngate_send(net, skb, family, syngate_l3mdev(oskb), sct);
 }

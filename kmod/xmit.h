@@ -32,8 +32,13 @@ struct sk_buff *syngate_build(struct net *net, u8 family,
 			      const union nf_inet_addr *saddr,
 			      const union nf_inet_addr *daddr,
 			      const struct syngate_seg *seg);
-int syngate_send(struct net *net, struct sk_buff *skb,
-		 const struct sk_buff *oskb, u8 family,
+struct sk_buff *syngate_build_reply(struct net *net, struct sk_buff *oskb,
+				    u8 family,
+				    const union nf_inet_addr *saddr,
+				    const union nf_inet_addr *daddr,
+				    const struct syngate_seg *seg);
+int syngate_l3mdev(const struct sk_buff *skb);
+int syngate_send(struct net *net, struct sk_buff *skb, u8 family, int l3mdev,
 		 const struct syngate_ct *sct);
 int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,
 		 const union nf_inet_addr *saddr,

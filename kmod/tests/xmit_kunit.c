@@ -3,7 +3,10 @@
  * KUnit: SYN-ACK construction by syngate_build() (kmod/xmit.c) for IPv4
  * and IPv6: header fields, option bytes, and a TCP checksum that, once
  * completed the way the output path completes it (skb_checksum_help()),
- * verifies against the pseudo-header.
+ * verifies against the pseudo-header. And syngate_build_reply(): the SYN's
+ * own buffer becomes the SYN-ACK when it is ours alone, wiped of what the
+ * receive path left in it; a cloned, nonlinear or too small one is left
+ * alone and a fresh buffer is used.
  */
 #include <kunit/test.h>
 #include <net/ip6_checksum.h>
@@ -77,7 +80,8 @@ static void check_csum(struct kunit *test, struct sk_buff *skb, u8 family,
 }
 
 static void check_ip(struct kunit *test, struct sk_buff *skb, u8 family,
-		     const union nf_inet_addr *s, const union nf_inet_addr *d)
+		     const union nf_inet_addr *s, const union nf_inet_addr *d,
+		     unsigned int headroom)
 {
 	if (family == NFPROTO_IPV6) {
 		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
@@ -110,7 +114,7 @@ static void check_ip(struct kunit *test, struct sk_buff *skb, u8 family,
 		KUNIT_EXPECT_EQ(test, ntohl(iph->daddr), ntohl(d->ip));
 	}
 	/* room for the link layer in front */
-	KUNIT_EXPECT_GE(test, skb_headroom(skb), (unsigned int)MAX_TCP_HEADER);
+	KUNIT_EXPECT_GE(test, skb_headroom(skb), headroom);
 }
 
 static void build_synack(struct kunit *test, u8 family)
@@ -127,7 +131,7 @@ static void build_synack(struct kunit *test, u8 family)
 	skb = syngate_build(&init_net, family, &s, &d, &seg);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, skb);
 
-	check_ip(test, skb, family, &s, &d);
+	check_ip(test, skb, family, &s, &d, MAX_TCP_HEADER);
 	th = tcp_hdr(skb);
 	KUNIT_EXPECT_EQ(test, skb->len - skb_transport_offset(skb),
 			20U + sizeof(opts));
@@ -185,7 +189,7 @@ static void xmit_every_combination(struct kunit *test)
 			seg.seq = o * 0x11111111u;
 			skb = syngate_build(&init_net, family, &s, &d, &seg);
 			KUNIT_ASSERT_NOT_ERR_OR_NULL(test, skb);
-			check_ip(test, skb, family, &s, &d);
+			check_ip(test, skb, family, &s, &d, MAX_TCP_HEADER);
 
 			th = tcp_hdr(skb);
 			thlen = 20 + syngate_opts_len(&seg.opts);
@@ -207,10 +211,156 @@ static void xmit_every_combination(struct kunit *test)
 	kunit_info(test, "%u segments built and verified\n", n);
 }
 
+/* Headroom of a received frame: the driver's pad and the Ethernet header. */
+#define RX_HEADROOM	(NET_SKB_PAD + ETH_HLEN)
+
+/*
+ * A received segment as the target gets it: data at the network header,
+ * @len bytes of junk the answer must overwrite, exactly @tail bytes of
+ * room behind them, and the receive-side state the answer must not
+ * inherit.
+ */
+static struct sk_buff *rx_segment(struct kunit *test, unsigned int len,
+				  unsigned int tail)
+{
+	struct sk_buff *skb = alloc_skb(RX_HEADROOM + len + tail, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, skb);
+	skb_reserve(skb, skb_tailroom(skb) - len - tail);
+	memset(skb_put(skb, len), 0xa5, len);
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, 20);
+	skb->mark = 0x1234;
+	skb->priority = 7;
+	skb->skb_iif = 3;
+	skb->pkt_type = PACKET_OTHERHOST;
+	skb_set_hash(skb, 0xabcdef, PKT_HASH_TYPE_L4);
+	skb->tstamp = ktime_set(1, 0);
+	memset(skb->cb, 0x5a, sizeof(skb->cb));
+	return skb;
+}
+
+/* What syngate_build_reply() gave, checked as a fresh SYN-ACK. */
+static void check_reply(struct kunit *test, struct sk_buff *skb, u8 family,
+			const union nf_inet_addr *s,
+			const union nf_inet_addr *d, unsigned int headroom)
+{
+	static const u8 zero_cb[sizeof(skb->cb)];
+	const struct tcphdr *th;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, skb);
+	check_ip(test, skb, family, s, d, headroom);
+	th = tcp_hdr(skb);
+	KUNIT_EXPECT_EQ(test, skb->len - skb_transport_offset(skb), 40U);
+	KUNIT_EXPECT_EQ(test, ntohl(th->seq), 0xfedcba98U);
+	KUNIT_EXPECT_TRUE(test, th->syn && th->ack);
+	KUNIT_EXPECT_EQ(test, skb->mark, 0U);	/* fwmark_reflect is 0 */
+	KUNIT_EXPECT_EQ(test, skb->priority, 0U);
+	KUNIT_EXPECT_EQ(test, skb->skb_iif, 0);
+	KUNIT_EXPECT_EQ(test, (int)skb->pkt_type, PACKET_HOST);
+	KUNIT_EXPECT_EQ(test, skb->hash, 0U);
+	KUNIT_EXPECT_EQ(test, ktime_to_ns(skb->tstamp), 0LL);
+	KUNIT_EXPECT_MEMEQ(test, skb->cb, zero_cb, sizeof(zero_cb));
+	KUNIT_EXPECT_NULL(test, skb_dst(skb));
+	KUNIT_EXPECT_NULL(test, skb->sk);
+	KUNIT_EXPECT_EQ(test, skb->_nfct, 0UL);
+	check_csum(test, skb, family, s, d);
+}
+
+static struct sk_buff *reply(struct sk_buff *oskb, u8 family,
+			     const union nf_inet_addr *s,
+			     const union nf_inet_addr *d)
+{
+	struct syngate_seg seg;
+
+	/* MSS, SACK-permitted, timestamps, window scale: 20 option bytes */
+	synack(&seg, O_ALL);
+	return syngate_build_reply(&init_net, oskb, family, s, d, &seg);
+}
+
+/* The SYN's buffer is reused: the same skb comes back, rewritten. */
+static void reply_recycles(struct kunit *test, u8 family)
+{
+	unsigned int nhlen = family == NFPROTO_IPV6 ? 40 : 20;
+	union nf_inet_addr s, d;
+	struct sk_buff *syn, *skb;
+
+	addrs(family, &s, &d);
+	/* a SYN with 4 option bytes: the answer needs 16 more */
+	syn = rx_segment(test, nhlen + 24, 16);
+	skb = reply(syn, family, &s, &d);
+	KUNIT_EXPECT_PTR_EQ(test, skb, syn);
+	check_reply(test, skb, family, &s, &d, RX_HEADROOM);
+	kfree_skb(skb);
+}
+
+static void xmit_reply_recycles_ipv4(struct kunit *test)
+{
+	reply_recycles(test, NFPROTO_IPV4);
+}
+
+static void xmit_reply_recycles_ipv6(struct kunit *test)
+{
+	reply_recycles(test, NFPROTO_IPV6);
+}
+
+/* A packet tap's clone shares the data: it must see the SYN unchanged. */
+static void xmit_reply_leaves_clone(struct kunit *test)
+{
+	union nf_inet_addr s, d;
+	struct sk_buff *syn, *tap, *skb;
+	u8 before[44];
+
+	addrs(NFPROTO_IPV4, &s, &d);
+	syn = rx_segment(test, sizeof(before), 64);
+	tap = skb_clone(syn, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, tap);
+	memcpy(before, tap->data, sizeof(before));
+
+	skb = reply(syn, NFPROTO_IPV4, &s, &d);
+	KUNIT_EXPECT_PTR_NE(test, skb, syn);
+	check_reply(test, skb, NFPROTO_IPV4, &s, &d, MAX_TCP_HEADER);
+	KUNIT_EXPECT_EQ(test, tap->len, (unsigned int)sizeof(before));
+	KUNIT_EXPECT_MEMEQ(test, tap->data, before, sizeof(before));
+	KUNIT_EXPECT_FALSE(test, skb_cloned(tap));	/* syn was freed */
+	kfree_skb(skb);
+	kfree_skb(tap);
+}
+
+/* Data in page fragments, or no room for the answer: a fresh buffer. */
+static void xmit_reply_fresh_when_unfit(struct kunit *test)
+{
+	union nf_inet_addr s, d;
+	struct sk_buff *syn, *skb;
+	struct page *page;
+
+	addrs(NFPROTO_IPV4, &s, &d);
+	syn = rx_segment(test, 44, 64);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, page);
+	skb_add_rx_frag(syn, 0, page, 0, 100, PAGE_SIZE);
+	skb = reply(syn, NFPROTO_IPV4, &s, &d);
+	KUNIT_EXPECT_PTR_NE(test, skb, syn);
+	check_reply(test, skb, NFPROTO_IPV4, &s, &d, MAX_TCP_HEADER);
+	kfree_skb(skb);
+
+	/* 59 bytes from data to end: the 60-byte answer does not fit */
+	syn = rx_segment(test, 44, 15);
+	KUNIT_ASSERT_EQ(test, (long)(skb_end_pointer(syn) - syn->data), 59L);
+	skb = reply(syn, NFPROTO_IPV4, &s, &d);
+	KUNIT_EXPECT_PTR_NE(test, skb, syn);
+	check_reply(test, skb, NFPROTO_IPV4, &s, &d, MAX_TCP_HEADER);
+	kfree_skb(skb);
+}
+
 static struct kunit_case syngate_xmit_cases[] = {
 	KUNIT_CASE(xmit_synack_ipv4),
 	KUNIT_CASE(xmit_synack_ipv6),
 	KUNIT_CASE(xmit_every_combination),
+	KUNIT_CASE(xmit_reply_recycles_ipv4),
+	KUNIT_CASE(xmit_reply_recycles_ipv6),
+	KUNIT_CASE(xmit_reply_leaves_clone),
+	KUNIT_CASE(xmit_reply_fresh_when_unfit),
 	{}
 };
 
