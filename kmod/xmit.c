@@ -47,10 +47,10 @@ static struct sk_buff *syngate_alloc(unsigned int nhlen, unsigned int thlen)
  * Turn a received segment into an empty buffer for our answer, when that
  * is safe: nobody else holds the skb or shares its data (a packet tap
  * holds a clone), the data is one linear buffer starting at the network
- * header, and it has room for @len bytes. Everything the receive path
+ * header, and it has room for the answer. Everything the receive path
  * left in it that would steer or describe the new segment is cleared, as
  * in a freshly allocated skb: route, conntrack, extensions, socket,
- * timestamp, flow hash, control block.
+ * timestamp, flow hash, tc redirect, control block.
  *
  * Return: @skb, emptied, or NULL when it cannot be reused (unchanged).
  */
@@ -66,6 +66,7 @@ static struct sk_buff *syngate_recycle(struct sk_buff *skb,
 	skb_orphan(skb);
 	skb_clear_tstamp(skb);
 	skb_clear_hash(skb);
+	skb_reset_redirect(skb);
 	skb->priority = 0;
 	memset(skb->cb, 0, sizeof(skb->cb));
 	__skb_trim(skb, 0);
