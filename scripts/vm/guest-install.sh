@@ -39,6 +39,8 @@ NS=sginst
 OPTS=(--sack-perm --timestamp --wscale 7 --mss 1460)
 
 loaded() { grep -q '^xt_SYNGATE ' /proc/modules; }
+lap_t=0
+lap() { echo "install: ($1: $((SECONDS - lap_t))s)"; lap_t=$SECONDS; }
 unload() { # rmmod, retrying while netns teardown drops its references
 	local _
 	for _ in $(seq 1 20); do
@@ -69,8 +71,15 @@ while IFS= read -r -d '' f; do
 	mkdir -p "/$(dirname "$f")" && cp -a "$stage/root/$f" "/$f" && installed+=("/$f")
 done < <(cd "$stage/root" && find . \( -type f -o -type l \) -print0)
 depmod -a "$kver"
+lap "install + depmod"
 
-ko=$(modinfo -n xt_SYNGATE 2>/dev/null)
+# One modinfo run (each costs about a second under emulation).
+info=$(modinfo xt_SYNGATE 2>/dev/null)
+mi() { # mi FIELD: its values, space-separated
+	awk -v k="$1:" '$1 == k { sub(/^[^:]*:[ \t]*/, ""); print }' <<< "$info" |
+		tr '\n' ' ' | sed 's/ $//'
+}
+ko=$(mi filename)
 others=$(find "$moddir" -name 'xt_SYNGATE.ko*' ! -path "$ko" 2>/dev/null)
 case $ko in
 "$moddir"/updates/dkms/xt_SYNGATE.ko*)
@@ -88,7 +97,6 @@ else
 fi
 
 # ---------------------------------------------------------------- modinfo
-mi() { modinfo -F "$1" xt_SYNGATE 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 v=$(mi version) lic=$(mi license) desc=$(mi description) auth=$(mi author) alias=$(mi alias)
 if [ -n "$want" ] && [ "$v" = "$want" ]; then
 	pass "modinfo version $v = VERSION"
@@ -106,6 +114,7 @@ fi
 signer=$(mi signer)
 echo "install: module $ko, vermagic $(mi vermagic), signer ${signer:-none}"
 
+lap modinfo
 # ---------------------------------------------------------------- load
 if out=$(modprobe xt_SYNGATE 2>&1) && loaded; then
 	ver=$(cat /sys/module/xt_SYNGATE/version 2>/dev/null)
@@ -119,6 +128,7 @@ else
 	fail "modprobe xt_SYNGATE: $out"
 fi
 
+lap "modprobe/rmmod"
 # The first SYNGATE rule makes the kernel load the module (iptables'
 # default front end, nft here; the legacy ones are in guest-smoke.sh).
 for ipt in iptables ip6tables; do
@@ -138,6 +148,7 @@ for ipt in iptables ip6tables; do
 	netns_clean
 done
 
+lap autoload
 help=$(iptables -j SYNGATE -h 2>&1)
 if grep -q -F "syngate $want)" <<< "$help"; then
 	pass "the plugin's help shows version $want"
@@ -157,6 +168,7 @@ else
 	fail "no /usr/sbin/syngatestat installed"
 fi
 
+lap "help, syngatestat"
 # ---------------------------------------------------------------- e2e
 if [ -f tests/e2e/run.sh ]; then
 	unload
@@ -175,6 +187,7 @@ else
 	skip "e2e connect (tests/e2e/run.sh missing)"
 fi
 
+lap e2e
 # ---------------------------------------------------------------- restore
 unload || fail "rmmod after the tests (the tree's module cannot be put back)"
 for f in "${installed[@]}"; do
@@ -189,5 +202,6 @@ case $now in
 */updates/dkms/*) fail "the tree's module is back after removing the packaged files (modinfo -n: $now)" ;;
 *) echo "install: removed the packaged files; the tree's copies are back (${now:-no module})" ;;
 esac
+lap restore
 echo "install: guest part ${SECONDS}s"
 exit $failed

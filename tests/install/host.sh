@@ -119,73 +119,79 @@ fi
 note "make dist: $(toc)"
 
 # ------------------------------------------------ 3. make install DESTDIR
-tic
+# In the background, beside step 4: kbuild here runs one job, and
+# dpkg-buildpackage and lintian use one CPU too.
+sec_install() {
+	local s0=$SECONDS
+	k1=${kvers[0]:-}
+	kdir=/usr/src/linux-headers-$k1
+	[ -d "$kdir" ] || kdir=/lib/modules/$k1/build
+	dest=$out/destdir
+	if [ -z "$k1" ]; then
+		fail "make install: no kernel"
+	elif ! make -C "$src" install DESTDIR="$dest" KDIR="$kdir" > "$out/make-install.log" 2>&1; then
+		tail -n 30 "$out/make-install.log" | show
+		fail "make install DESTDIR KDIR=$kdir from the unpacked tarball (build/install/make-install.log)"
+	else
+		ko=$(ls "$dest/lib/modules/$k1/updates/"*/xt_SYNGATE.ko* "$dest/lib/modules/$k1/updates/"xt_SYNGATE.ko* 2>/dev/null | head -n 1)
+		want_files=("$dest$xtlibdir/libxt_SYNGATE.so" "$dest/usr/sbin/syngatestat"
+			"$dest/usr/share/man/man8/xt_SYNGATE.8" "$dest/usr/share/man/man8/syngatestat.8")
+		absent=()
+		for f in "${want_files[@]}"; do [ -f "$f" ] || absent+=("${f#"$dest"}"); done
+		if [ -z "$ko" ]; then
+			fail "make install: no xt_SYNGATE.ko under DESTDIR/lib/modules/$k1/updates/"
+		elif [ ${#absent[@]} -gt 0 ]; then
+			fail "make install: missing ${absent[*]}"
+		else
+			pass "make install from the tarball: ${ko#"$dest"}, $xtlibdir/libxt_SYNGATE.so, /usr/sbin/syngatestat, man8/xt_SYNGATE.8, man8/syngatestat.8"
+		fi
+		if [ -n "$ko" ]; then
+			v=$(modinfo -F version "$ko" 2>/dev/null)
+			vm=$(modinfo -F vermagic "$ko" 2>/dev/null)
+			if [ "$v" = "$version" ] && [ "${vm%% *}" = "$k1" ]; then
+				pass "make install: modinfo version of the installed module = VERSION ($v), vermagic $k1"
+			else
+				fail "make install: modinfo version '$v' (VERSION $version), vermagic '$vm' (want $k1)"
+			fi
+		fi
+		if [ -f "$dest$xtlibdir/libxt_SYNGATE.so" ]; then
+			h=$(XTABLES_LIBDIR="$dest$xtlibdir:$xtlibdir" iptables-legacy -j SYNGATE -h 2>&1)
+			if grep -q -F "syngate $version)" <<< "$h"; then
+				pass "make install: the installed plugin's help shows version $version"
+			else
+				fail "make install: the plugin's help lacks 'syngate $version': $(grep -i syngate <<< "$h" | head -n 2)"
+			fi
+		fi
+		m=$dest/usr/share/man/man8/xt_SYNGATE.8
+		if [ -f "$m" ]; then
+			mw=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l "$m" 2>&1 >/dev/null)
+			if [ -n "$mw" ]; then
+				fail "man page xt_SYNGATE.8 has groff warnings: $(head -n 3 <<< "$mw")"
+			elif grep -q -F "syngate $version" <<< "$(head -n 1 "$m")"; then
+				pass "xt_SYNGATE(8) renders without warnings and names version $version"
+			else
+				fail "xt_SYNGATE(8) does not name version $version: $(head -n 1 "$m")"
+			fi
+		fi
+		if make -C "$src" uninstall DESTDIR="$dest" KDIR="$kdir" > "$out/make-uninstall.log" 2>&1; then
+			left=$(find "$dest" -type f | sed "s|^$dest||" | head -n 5)
+			if [ -z "$left" ]; then
+				pass "make uninstall DESTDIR removes every installed file"
+			else
+				fail "make uninstall left: $left"
+			fi
+		else
+			tail -n 20 "$out/make-uninstall.log" | show
+			fail "make uninstall DESTDIR"
+		fi
+	fi
+	note "make install/uninstall: $((SECONDS - s0))s"
+}
 src=$out/src/$name
 mkdir -p "$out/src"
 tar -xzf "$tarball" -C "$out/src"
-k1=${kvers[0]:-}
-kdir=/usr/src/linux-headers-$k1
-[ -d "$kdir" ] || kdir=/lib/modules/$k1/build
-dest=$out/destdir
-if [ -z "$k1" ]; then
-	fail "make install: no kernel"
-elif ! make -C "$src" install DESTDIR="$dest" KDIR="$kdir" > "$out/make-install.log" 2>&1; then
-	tail -n 30 "$out/make-install.log" | show
-	fail "make install DESTDIR KDIR=$kdir from the unpacked tarball (build/install/make-install.log)"
-else
-	ko=$(ls "$dest/lib/modules/$k1/updates/"*/xt_SYNGATE.ko* "$dest/lib/modules/$k1/updates/"xt_SYNGATE.ko* 2>/dev/null | head -n 1)
-	want_files=("$dest$xtlibdir/libxt_SYNGATE.so" "$dest/usr/sbin/syngatestat"
-		"$dest/usr/share/man/man8/xt_SYNGATE.8" "$dest/usr/share/man/man8/syngatestat.8")
-	absent=()
-	for f in "${want_files[@]}"; do [ -f "$f" ] || absent+=("${f#"$dest"}"); done
-	if [ -z "$ko" ]; then
-		fail "make install: no xt_SYNGATE.ko under DESTDIR/lib/modules/$k1/updates/"
-	elif [ ${#absent[@]} -gt 0 ]; then
-		fail "make install: missing ${absent[*]}"
-	else
-		pass "make install from the tarball: ${ko#"$dest"}, $xtlibdir/libxt_SYNGATE.so, /usr/sbin/syngatestat, man8/xt_SYNGATE.8, man8/syngatestat.8"
-	fi
-	if [ -n "$ko" ]; then
-		v=$(modinfo -F version "$ko" 2>/dev/null)
-		vm=$(modinfo -F vermagic "$ko" 2>/dev/null)
-		if [ "$v" = "$version" ] && [ "${vm%% *}" = "$k1" ]; then
-			pass "make install: modinfo version of the installed module = VERSION ($v), vermagic $k1"
-		else
-			fail "make install: modinfo version '$v' (VERSION $version), vermagic '$vm' (want $k1)"
-		fi
-	fi
-	if [ -f "$dest$xtlibdir/libxt_SYNGATE.so" ]; then
-		h=$(XTABLES_LIBDIR="$dest$xtlibdir:$xtlibdir" iptables-legacy -j SYNGATE -h 2>&1)
-		if grep -q -F "syngate $version)" <<< "$h"; then
-			pass "make install: the installed plugin's help shows version $version"
-		else
-			fail "make install: the plugin's help lacks 'syngate $version': $(grep -i syngate <<< "$h" | head -n 2)"
-		fi
-	fi
-	m=$dest/usr/share/man/man8/xt_SYNGATE.8
-	if [ -f "$m" ]; then
-		mw=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l "$m" 2>&1 >/dev/null)
-		if [ -n "$mw" ]; then
-			fail "man page xt_SYNGATE.8 has groff warnings: $(head -n 3 <<< "$mw")"
-		elif grep -q -F "syngate $version" <<< "$(head -n 1 "$m")"; then
-			pass "xt_SYNGATE(8) renders without warnings and names version $version"
-		else
-			fail "xt_SYNGATE(8) does not name version $version: $(head -n 1 "$m")"
-		fi
-	fi
-	if make -C "$src" uninstall DESTDIR="$dest" KDIR="$kdir" > "$out/make-uninstall.log" 2>&1; then
-		left=$(find "$dest" -type f | sed "s|^$dest||" | head -n 5)
-		if [ -z "$left" ]; then
-			pass "make uninstall DESTDIR removes every installed file"
-		else
-			fail "make uninstall left: $left"
-		fi
-	else
-		tail -n 20 "$out/make-uninstall.log" | show
-		fail "make uninstall DESTDIR"
-	fi
-fi
-note "make install/uninstall: $(toc)"
+sec_install > "$out/sec-install.out" 2>&1 &
+sec_install_pid=$!
 
 # ------------------------------------------------------------- 4. make deb
 tic
@@ -245,6 +251,12 @@ if [ ${#debs[@]} = 2 ]; then
 	fi
 fi
 note "make deb + lintian: $(toc)"
+
+wait "$sec_install_pid"
+cat "$out/sec-install.out"
+np=$((np + $(grep -c '^PASS ' "$out/sec-install.out")))
+nf=$((nf + $(grep -c '^FAIL ' "$out/sec-install.out")))
+ns=$((ns + $(grep -c '^SKIP ' "$out/sec-install.out")))
 
 # ------------------------------------------------------------- 5. DKMS
 tic
