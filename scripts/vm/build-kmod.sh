@@ -4,7 +4,7 @@
 # build-kmod.sh KVER: build the syngate kernel module(s) against the headers
 # of kernel KVER, in a private copy of the sources so that several kernels
 # can be built side by side without touching the work tree:
-#   build/KVER/src/{Kbuild,kmod/,include/}  ->  build/KVER/src/kmod/*.ko
+#   build/KVER/src/{Kbuild,VERSION,kmod/,include/} -> build/KVER/src/kmod/*.ko
 # rsync keeps unchanged files' timestamps, so kbuild rebuilds only what
 # changed. Headers: $KERNEL_BUILD, else /usr/src/linux-headers-KVER, else
 # /lib/modules/KVER/build. W= and C= in the environment are passed to kbuild;
@@ -47,7 +47,8 @@ gen=(--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c'
 	--exclude='.*.cmd' --exclude='*.order' --exclude='Module.symvers'
 	--exclude='.*.d' --exclude='*.a' --exclude='.tmp_versions/'
 	--exclude='*.dwo' --exclude='.cache.mk')
-rsync -a --delete "${gen[@]}" Kbuild "$out"/
+# VERSION: kmod/Kbuild reads ../VERSION into MODULE_VERSION.
+rsync -a --delete "${gen[@]}" Kbuild VERSION "$out"/
 rsync -a --delete "${gen[@]}" kmod/ "$out"/kmod/
 rsync -a --delete "${gen[@]}" include/ "$out"/include/
 

@@ -4,7 +4,7 @@
 # tests/install/host.sh: host-side tests of the production install, run by
 # tests/check.sh (its "install" part) before the VMs:
 #   1. one version: VERSION, dkms.conf's PACKAGE_VERSION and debian/changelog
-#      agree;
+#      agree, and the tree's module builds (build/KVER/src) carry it;
 #   2. make dist: the tarball holds what make, DKMS and dpkg need (every
 #      tracked module source), no build products, and is reproducible;
 #   3. from the unpacked tarball, `make install DESTDIR=... KDIR=<first
@@ -85,6 +85,18 @@ else
 	fail "version: VERSION '$version', dkms.conf '$dkmsv', debian/changelog '$debv'"
 fi
 name=syngate-$version
+# The tree's own module builds (scripts/vm/build-kmod.sh, which check.sh
+# runs first) carry the same version.
+for kv in "${kvers[@]}"; do
+	ko=build/$kv/src/kmod/xt_SYNGATE.ko
+	if [ ! -f "$ko" ]; then
+		skip "modinfo version of the tree's build for $kv (not built: scripts/vm/build-kmod.sh $kv)"
+	elif [ "$(modinfo -F version "$ko" 2>/dev/null)" = "$version" ]; then
+		pass "modinfo -F version of the tree's $ko = VERSION ($version)"
+	else
+		fail "modinfo -F version of $ko is '$(modinfo -F version "$ko" 2>/dev/null)', VERSION $version"
+	fi
+done
 
 # ------------------------------------------------------------- 2. make dist
 tic
