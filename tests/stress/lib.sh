@@ -18,19 +18,39 @@ SG_REPORT_RE+='suspicious RCU usage|detected stall|hung_task|blocked for more th
 SG_REPORT_RE+='refcount_t:|list_add corruption|list_del corruption|'
 SG_REPORT_RE+='leaked reference|ref_tracker|sleeping function called from invalid context|'
 SG_REPORT_RE+='scheduling while atomic|BUG kmalloc|Redzone|Poison overwritten|'
-SG_REPORT_RE+='Object already free|invalid opcode|stack segment|double fault'
+SG_REPORT_RE+='Object already free|invalid opcode|stack segment|double fault|'
+SG_REPORT_RE+='unregister_netdevice: waiting for|kmemleak: .*(disabled|[Cc]annot)'
 
 # Taint bits that mean the kernel saw a bug (W, D, B, L, ...): see
 # Documentation/admin-guide/tainted-kernels.rst. O (out-of-tree, 4096) and
 # E (unsigned) are expected for our module.
 SG_BAD_TAINT=$(( (1 << 4) | (1 << 5) | (1 << 7) | (1 << 9) | (1 << 14) ))
 
+# Marks in the kernel log are printk timestamps (CONFIG_PRINTK_TIME), not
+# line numbers: the ring buffer drops its oldest lines when it is full.
 sg_log_mark=0
+sg_part_mark=0
+
+# sg_log_ts: the timestamp of the kernel log's last line.
+sg_log_ts() {
+	dmesg | tail -n 1 | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\].*/\1/p' | grep . || echo 0
+}
+
+# sg_log_since MARK: the kernel log's lines after timestamp MARK (a line
+# without a timestamp goes with the one before it).
+sg_log_since() {
+	dmesg | awk -v m="$1" '
+		match($0, /^\[ *[0-9]+\.[0-9]+\]/) {
+			t = substr($0, 2, RLENGTH - 2) + 0
+		}
+		t > m + 0 { print }'
+}
 
 # sg_log_start: what dmesg holds now is not ours to judge (boot), and let
 # kmemleak forget what it suspects already (boot-time false positives).
 sg_log_start() {
-	sg_log_mark=$(dmesg | wc -l)
+	sg_log_mark=$(sg_log_ts)
+	sg_part_mark=$sg_log_mark
 	if [ -w /sys/kernel/debug/kmemleak ]; then
 		echo scan > /sys/kernel/debug/kmemleak 2>/dev/null
 		echo clear > /sys/kernel/debug/kmemleak 2>/dev/null
@@ -40,13 +60,35 @@ sg_log_start() {
 	echo 5 > /proc/sys/kernel/printk
 }
 
+# sg_part_reports WHAT: report lines the kernel logged since the last call
+# (or sg_log_start), printed under WHAT so that a report can be told apart
+# by phase; the verdict itself is sg_kernel_verdict's. Returns 1 if any.
+sg_part_reports() {
+	local what=$1 n lines
+	n=$(sg_log_ts)
+	lines=$(sg_log_since "$sg_part_mark" | grep -E "$SG_REPORT_RE")
+	sg_part_mark=$n
+	if [ -n "$lines" ]; then
+		echo "stress: $what: $(echo "$lines" | wc -l) kernel report line(s) during it:"
+		echo "$lines" | head -n 20 | sed 's/^/  | /'
+		return 1
+	fi
+	echo "stress: $what: no kernel report during it"
+	return 0
+}
+
 # sg_kmemleak: two scans (objects must be unreferenced and older than 5 s),
-# then print what kmemleak suspects; returns 1 if anything.
+# then print what kmemleak suspects; returns 1 if anything, or if kmemleak
+# turned itself off (it does on an internal error: then it finds nothing).
 sg_kmemleak() {
 	local f=/sys/kernel/debug/kmemleak
-	[ -w "$f" ] || { echo "SKIP kernel: kmemleak (no $f)"; return 0; }
+	[ -e "$f" ] || { echo "SKIP kernel: kmemleak (no $f: not in this kernel)"; return 0; }
 	sleep 6
-	echo scan > "$f"
+	if ! { echo scan > "$f"; } 2>/dev/null; then
+		echo "FAIL kernel: kmemleak is off (a scan was refused): it cannot vouch for the run"
+		dmesg | grep -i kmemleak | tail -n 5 | sed 's/^/  | /'
+		return 1
+	fi
 	sleep 1
 	echo scan > "$f"
 	local n
@@ -65,10 +107,10 @@ sg_kmemleak() {
 sg_kernel_verdict() {
 	local what=$1 rc=0 taint lines
 	taint=$(cat /proc/sys/kernel/tainted 2>/dev/null || echo 0)
-	lines=$(dmesg | tail -n +"$((sg_log_mark + 1))" | grep -E "$SG_REPORT_RE")
+	lines=$(sg_log_since "$sg_log_mark" | grep -E "$SG_REPORT_RE")
 	if [ -n "$lines" ] || [ $((taint & SG_BAD_TAINT)) != 0 ]; then
 		echo "FAIL kernel: $what: kernel reports in dmesg (tainted=$taint):"
-		dmesg | tail -n +"$((sg_log_mark + 1))" |
+		sg_log_since "$sg_log_mark" |
 			grep -E -B 2 -A 40 "$SG_REPORT_RE" | head -n 200 | sed 's/^/  | /'
 		rc=1
 	else
