@@ -501,12 +501,12 @@ sc_reuse() {
 
 # lossy capture checks -------------------------------------------------------
 
-# ts_check FILE RXHOST TXHOST: in the capture, every TSecr that RXHOST receives
+# ts_check FILE RXHOST TXHOST: in the capture (FILE: its pcap_text), every TSecr that RXHOST receives
 # (packets TXHOST -> RXHOST) lies within [first, last] TSval RXHOST sent.
 # Prints "ok N" or "bad DETAIL".
 ts_check() {
     local file=$1 me=$2 peer=$3
-    tcpdump -Z root -r "$file" -nn -tt -S 2>/dev/null | awk -v me="$me" -v peer="$peer" '
+    awk -v me="$me" -v peer="$peer" '
         function host(s) { sub(/[.:][0-9]+:?$/, "", s); return s }
         {
             src = host($3); dst = host($5)
@@ -535,15 +535,15 @@ ts_check() {
             if (src == me && $0 ~ /Flags \[S/) synseen = 1
         }
         END { fa = " firstack=" (firstack == "" ? "none" : firstack)
-              if (bad) print "bad " bad "/" n " " ex fa; else print "ok " n + 0 fa }'
+              if (bad) print "bad " bad "/" n " " ex fa; else print "ok " n + 0 fa }' "$file"
 }
 
-# sack_check FILE ME PEER: SACK blocks ME receives lie within ME's own sequence
+# sack_check FILE ME PEER (FILE: a pcap_text): SACK blocks ME receives lie within ME's own sequence
 # space [ISN, ISN + bytes sent + 1] (absolute, -S).  Uses 64-bit arithmetic
 # relative to the ISN with 2^32 wrap.
 sack_check() {
     local file=$1 me=$2 peer=$3
-    tcpdump -Z root -r "$file" -nn -tt -S 2>/dev/null | awk -v me="$me" -v peer="$peer" '
+    awk -v me="$me" -v peer="$peer" '
         function host(s) { sub(/[.:][0-9]+:?$/, "", s); return s }
         function rel(x) { d = x - isn; if (d < 0) d += 4294967296; return d }
         {
@@ -569,7 +569,18 @@ sack_check() {
                 }
             }
         }
-        END { if (bad) print "bad " bad "/" n " " ex; else print "ok " n + 0 }'
+        END { if (bad) print "bad " bad "/" n " " ex; else print "ok " n + 0 }' "$file"
+}
+
+# pcap_text PCAP...: decode each capture once into PCAP.txt, all at once
+# (decoding thousands of segments is slow under emulation: one pass per
+# capture, on both CPUs, instead of one per check).
+pcap_text() {
+    local f
+    for f in "$@"; do
+        tcpdump -Z root -r "$f" -nn -tt -S > "$f.txt" 2>/dev/null &
+    done
+    wait
 }
 
 # loss_on: E2E_LOSSY_LOSS random loss on both directions of the client link:
@@ -667,10 +678,11 @@ sc_lossy() {
     # client-side capture: what the client receives; server-side: what the
     # server receives.
     local ts_c ts_s sk_c sk_s
-    ts_s=$(ts_check "$spcap" "$srv_host" "$cli_host")
-    ts_c=$(ts_check "$cpcap" "$cli_host" "$srv_host")
-    sk_s=$(sack_check "$spcap" "$srv_host" "$cli_host")
-    sk_c=$(sack_check "$cpcap" "$cli_host" "$srv_host")
+    pcap_text "$spcap" "$cpcap"
+    ts_s=$(ts_check "$spcap.txt" "$srv_host" "$cli_host")
+    ts_c=$(ts_check "$cpcap.txt" "$cli_host" "$srv_host")
+    sk_s=$(sack_check "$spcap.txt" "$srv_host" "$cli_host")
+    sk_c=$(sack_check "$cpcap.txt" "$cli_host" "$srv_host")
     local crtt srtt cretr sretr
     crtt=$(tcpinfo_field "$co" client tcpinfo-end rtt_us)
     srtt=$(tcpinfo_field "$so" server tcpinfo-end rtt_us)
@@ -784,7 +796,8 @@ is_heavy() {
 }
 
 run_scenario() {
-    local sc=$1
+    local sc=$1 t0
+    t0=$(now_s)
     clean_state
     case $sc in
         connect) sc_connect ;;
@@ -799,6 +812,7 @@ run_scenario() {
         rules) sc_rules ;;
     esac
     stop_server
+    echo "scenario $sc $(combo_str) wall=$(elapsed "$t0")s"
 }
 
 default_targets() {
@@ -816,6 +830,7 @@ run_combo() {
     t0=$(now_s)
     e2e_setup "$target" "$backend" "$family" "$hook"
     rc=$?
+    echo "setup $(combo_str) wall=$(elapsed "$t0")s"
     if [ $rc -ne 0 ]; then
         if [ $rc -eq 3 ]; then
             local why
