@@ -101,8 +101,14 @@ setup() {
 	ip link add f0 netns $NS_F type veth peer name gcf netns $NS_G
 	ip link add gs netns $NS_G type veth peer name s0 netns $NS_S
 	in_g ip link add sink type dummy
+	# No offloads: the gateway sees wire-sized segments, as a router
+	# does. With GSO on, the endpoints' superpackets were segmented on
+	# the gateway's CPU and freed there, so their senders' TSQ tasklets
+	# ran there too: the bulk figures then charged the endpoints' TCP
+	# work to the gateway.
 	for dev in c:c0 g:gc g:gcf g:gs s:s0 f:f0; do
-		in_"${dev%%:*}" ethtool -K "${dev#*:}" tx off rx off >/dev/null 2>&1
+		in_"${dev%%:*}" ethtool -K "${dev#*:}" tx off rx off gso off tso off gro off \
+			>/dev/null 2>&1
 	done
 	in_c ip addr add 198.18.1.2/24 dev c0
 	in_g ip addr add 198.18.1.1/24 dev gc
@@ -121,6 +127,14 @@ setup() {
 	# one neighbour entry (and a netlink event) per spoofed address.
 	in_g ip addr add 198.18.9.1/24 dev sink
 	in_g ip route add 198.19.0.0/16 via 198.18.9.2 dev sink
+	# The gateway's ip_rcv() orphans the endpoints' segments, so their
+	# TCP small-queue completions (tcp_wfree) run on the gateway CPU and,
+	# when a socket is throttled, its tasklet transmits from there too:
+	# endpoint work charged to the gateway. A limit no bulk run reaches
+	# keeps the endpoints' sockets unthrottled.
+	for ns in $NS_C $NS_S; do
+		nsys $ns net.ipv4.tcp_limit_output_bytes=1073741824
+	done
 	nsys $NS_G net.ipv4.ip_forward=1
 	nsys $NS_G net.ipv4.conf.all.rp_filter=0
 	nsys $NS_G net.ipv4.conf.default.rp_filter=0
