@@ -6,22 +6,28 @@
 # so a WARN, KASAN or UBSAN report ends the run at once). Parts, in the
 # order given (default: e2e fuzz modcycle netns):
 #   e2e       the end-to-end suite (tests/e2e/run.sh), SYNGATE, backend
-#             E2E_BACKENDS (default nft), both families, both hooks, with
-#             the volumes below (the debug kernel under emulation is some
-#             30-50 times slower than Debian's).
+#             E2E_BACKENDS (default nft), both families and hooks, or the
+#             FAMILY/HOOK pairs of STRESS_E2E_COMBOS (e.g. "4/FORWARD
+#             6/INPUT"), with the volumes below (the debug kernel under
+#             emulation is some 30-50 times slower than Debian's).
 #   fuzz      STRESS_FUZZ hostile segments (default 1000000, half IPv4,
 #             half IPv6, the two sent at once) from tests/stress/tcpfuzz
 #             flood: whole Ethernet frames written on the client's veth
 #             (AF_PACKET), i.e. straight into the gateway; random flags,
 #             malformed options, bad data offsets, truncated headers, bad
 #             checksums, IPv4 options and fragments, IPv6 extension headers
-#             and fragments. Meanwhile: tcpfuzz sessions (hand-made proxied
-#             connections hit with hostile in-window segments) and
-#             legitimate clients of both families (tcpxfer, every byte
-#             verified), which must all succeed. The gateway's counters
+#             and fragments. At most STRESS_FUZZ_SECONDS (default 7200);
+#             fewer than STRESS_FUZZ_MIN segments (default STRESS_FUZZ) by
+#             then is a FAIL. Meanwhile: tcpfuzz sessions (hand-made
+#             proxied connections hit with hostile in-window segments,
+#             STRESS_SESSION_SEGS each) and legitimate clients of both
+#             families (tcpxfer, every byte verified): some of each family
+#             must have run and all must succeed. The gateway's counters
 #             must show the segments arrived: its veth took every frame
 #             the sender counted, and the rule in front of the target saw
 #             >= 90% of the segments that are whole IP packets.
+#             STRESS_SAMPLE: seconds between "sample" lines (packets per
+#             link, CPU split, busiest processes).
 #   modcycle  STRESS_MODCYCLES rounds (default 10) of: rules present, so
 #             rmmod xt_SYNGATE must fail and the module's refcount be > 0;
 #             rules removed, rmmod, modprobe (or autoload by the first
@@ -180,10 +186,37 @@ servers() {
 		# shellcheck disable=SC2046
 		ip netns exec "$NS_S" "$TCPXFER" server $(famopt $f) -l "$(srvaddr $f)" \
 			-p 8080 -n 20000 -T 30000 >> "$WORK/srv$f.out" 2>&1 &
+		BG_PIDS+=" $!"
 		# shellcheck disable=SC2046
 		ip netns exec "$NS_S" "$FUZZ" sink $(famopt $f) --port 8081 > /dev/null 2>&1 &
+		BG_PIDS+=" $!"
 	done
 	sleep 1
+}
+
+# reap SECONDS PID...: wait for the PIDs (children of this shell) to end,
+# at most SECONDS; then kill what is left, say so, and reap it.
+BG_PIDS=""
+reap() {
+	local limit=$1 p left i
+	shift
+	for i in $(seq 1 $((limit * 5))); do
+		left=""
+		for p in "$@"; do
+			kill -0 "$p" 2>/dev/null && left+=" $p"
+		done
+		[ -z "$left" ] && break
+		sleep 0.2
+		: "$i"
+	done
+	if [ -n "$left" ]; then
+		say "still running after ${limit}s, killed:$left"
+		# shellcheck disable=SC2086
+		kill -9 $left 2>/dev/null
+	fi
+	for p in "$@"; do
+		wait "$p" 2>/dev/null
+	done
 }
 
 # xfer FAMILY [LOG]: one legitimate connection, 20000 bytes each way,
@@ -439,6 +472,7 @@ part_fuzz() {
 	say "fuzz: gateway /proc/net/stat/syngate: $(gw_stats)"
 	say "fuzz: gateway conntrack entries now: $(ct_count)"
 	say "fuzz: sessions: $so of $sess_tried opened, $ss hostile in-window segments on them"
+	say "fuzz: hostile segments in all: $((segs + ss)) ($segs flood, $ss on proxied sessions)"
 	say "fuzz: legitimate connections: IPv4 ok=$ok4 lost=$bad4, IPv6 ok=$ok6 lost=$bad6"
 	if [ "$r" != 0 ] || [ "$segs" = 0 ]; then
 		sfail "fuzz: tcpfuzz flood failed (exit $r)"
@@ -470,6 +504,9 @@ part_fuzz() {
 		spass "fuzz: legitimate connections during the flood: $((ok4 + ok6)) (IPv4 $ok4, IPv6 $ok6), 0 lost, every byte verified"
 	fi
 	e2e_teardown
+	# shellcheck disable=SC2086
+	reap 30 $BG_PIDS
+	BG_PIDS=""
 }
 
 # ---------------------------------------------------------------- modcycle
@@ -516,8 +553,9 @@ part_modcycle() {
 		# its proxy goes away under it)
 		# shellcheck disable=SC2046
 		in_client "$TCPXFER" client $(famopt $((i % 2 ? 4 : 6))) \
-			-c "$(srvaddr $((i % 2 ? 4 : 6)))" -p 8081 -n 100000000 -T 5000 \
+			-c "$(srvaddr $((i % 2 ? 4 : 6)))" -p 8081 -n 5000000 -T 5000 \
 			> /dev/null 2>&1 &
+		BG_PIDS+=" $!"
 		inflight=$((inflight + 1))
 		sleep 1
 		if ! rules 4 "$prev" del || ! rules 6 "$prev" del; then
@@ -556,6 +594,9 @@ part_modcycle() {
 	say "modcycle: $rounds rounds in $(( $(now) - t0 ))s; flood during them: $(sum_field "tcpfuzz flood" segments "$WORK/floodbg.out") hostile segments"
 	say "modcycle: gateway /proc/net/stat/syngate (since the last load): $(gw_stats)"
 	e2e_teardown
+	# shellcheck disable=SC2086
+	reap 30 $BG_PIDS
+	BG_PIDS=""
 	# the module goes cleanly at the end, as in an upgrade
 	if ! rmmod_retry 30 || mod_loaded; then
 		fails+=" at the end: rmmod failed with every rule gone (refcount $(mod_refcnt));"
@@ -581,9 +622,9 @@ slab_objs() { # live objects of a slab cache (slab_nomerge keeps it apart)
 # flows, then kill every process still in them (found by the namespace's
 # inode, /proc/PID/ns/net -> net:[INODE]: the names are gone by then).
 ns_destroy() {
-	local ns pat="" i
+	local ns inodes="" i
 	for ns in "$@"; do
-		pat+="${pat:+|}$(stat -L -c %i "/run/netns/$ns" 2>/dev/null)"
+		inodes+=" $(stat -L -c %i "/run/netns/$ns" 2>/dev/null)"
 	done
 	for ns in "$@"; do
 		ip netns del "$ns"
@@ -592,8 +633,9 @@ ns_destroy() {
 		# ls -l, not find -printf: busybox's find has no -printf
 		# shellcheck disable=SC2046,SC2012
 		kill -9 $(ls -l /proc/[0-9]*/ns/net 2>/dev/null |
-			awk -v p="^net:\\[($pat)\\]$" '$NF ~ p { n = split($(NF - 2), a, "/")
-				print a[3] }') 2>/dev/null
+			awk -v want=" $inodes " '{ t = $NF; gsub(/[^0-9]/, "", t)
+				if (t != "" && index(want, " " t " ")) {
+					split($(NF - 2), a, "/"); print a[3] } }') 2>/dev/null
 		sleep 0.2
 		: "$i"
 	done
@@ -602,8 +644,20 @@ ns_destroy() {
 part_netns() {
 	local i f backend ns0 ct0 ns1 ct1 live=0 conns=0 bad=0 t0 t1 left sess=0 waited r0 r1 n
 	local saved_c=$NS_C saved_g=$NS_G saved_s=$NS_S
-	sleep 2
+	# the baseline: namespaces of earlier parts may still be on their
+	# way out (cleanup_net is slow here): wait until the count settles
 	ns0=$(slab_objs net_namespace)
+	n=0	# seconds the count has not changed
+	for i in $(seq 1 180); do
+		[ "$ns0" = 0 ] || [ "$n" -ge 10 ] && break
+		sleep 1
+		if [ "$(slab_objs net_namespace)" = "$ns0" ]; then
+			n=$((n + 1))
+		else
+			ns0=$(slab_objs net_namespace) n=0
+		fi
+		: "$i"
+	done
 	ct0=$(slab_objs nf_conntrack)
 	t0=$(now)
 	for i in $(seq 1 "$STRESS_NETNS"); do
@@ -634,14 +688,18 @@ part_netns() {
 			# shellcheck disable=SC2046
 			in_client "$TCPXFER" client $(famopt $f) -c "$(srvaddr $f)" -p 8081 \
 				-n 200000000 -T 60000 > /dev/null 2>&1 &
+			BG_PIDS+=" $!"
 			flood_bg "$f" "$STRESS_FLOOD_RATE" "$i$f"
+			BG_PIDS+=" $!"
 		done
 		sleep 3
 		n=$(ct_count)
 		live=$((live + n))
 		r1=$(now)
 		ns_destroy "$NS_C" "$NS_G" "$NS_S"
-		wait 2>/dev/null
+		# shellcheck disable=SC2086
+		reap 30 $BG_PIDS
+		BG_PIDS=""
 		FLOOD_PIDS=""
 		rm -rf "$E2E_TMP"
 		E2E_TMP=""
