@@ -11,7 +11,8 @@
 #             6/INPUT"), with the volumes below (the debug kernel under
 #             emulation is some 30-50 times slower than Debian's).
 #   fuzz      STRESS_FUZZ hostile segments (default 1000000, half IPv4,
-#             half IPv6, the two sent at once) from tests/stress/tcpfuzz
+#             half IPv6, the two sent at once, one sender pinned to each
+#             vCPU) from tests/stress/tcpfuzz
 #             flood: whole Ethernet frames written on the client's veth
 #             (AF_PACKET), i.e. straight into the gateway; random flags,
 #             malformed options, bad data offsets, truncated headers, bad
@@ -20,14 +21,22 @@
 #             fewer than STRESS_FUZZ_MIN segments (default STRESS_FUZZ) by
 #             then is a FAIL. Meanwhile: tcpfuzz sessions (hand-made
 #             proxied connections hit with hostile in-window segments,
-#             STRESS_SESSION_SEGS each) and legitimate clients of both
-#             families (tcpxfer, every byte verified): some of each family
-#             must have run and all must succeed. The gateway's counters
+#             STRESS_SESSION_SEGS each; STRESS_SESSIONS per family every
+#             STRESS_SESSION_PAUSE seconds) and legitimate clients of both
+#             families (tcpxfer, every byte verified; STRESS_LEGIT_BATCH
+#             connections per process, STRESS_LEGIT_PAUSE seconds between
+#             batches): some of each family must have run and all must
+#             succeed. Both are batched because a process costs this
+#             kernel more than a connection: one tcpxfer or tcpfuzz per
+#             connection left the flood a quarter of the CPU (56
+#             segments/s against 205/s batched, the same 120 s window).
+#             The gateway's counters
 #             must show the segments arrived: its veth took every frame
 #             the sender counted, and the rule in front of the target saw
 #             >= 90% of the segments that are whole IP packets.
 #             STRESS_SAMPLE: seconds between "sample" lines (packets per
-#             link, CPU split, busiest processes).
+#             link, CPU split, busiest processes). STRESS_PERF=SECONDS: a
+#             perf profile of the flood (see perf_start below).
 #   modcycle  STRESS_MODCYCLES rounds (default 10) of: rules present, so
 #             rmmod xt_SYNGATE must fail and the module's refcount be > 0;
 #             rules removed, rmmod, modprobe (or autoload by the first
@@ -60,7 +69,10 @@ STRESS_SESSION_SEGS=${STRESS_SESSION_SEGS:-100}	# per hand-made session
 STRESS_MODCYCLES=${STRESS_MODCYCLES:-10}
 STRESS_NETNS=${STRESS_NETNS:-8}
 STRESS_FLOOD_RATE=${STRESS_FLOOD_RATE:-50}	# per family, modcycle/netns
-STRESS_LEGIT_PAUSE=${STRESS_LEGIT_PAUSE:-1}	# seconds between legit clients
+STRESS_LEGIT_PAUSE=${STRESS_LEGIT_PAUSE:-2}	# seconds between legit batches
+STRESS_LEGIT_BATCH=${STRESS_LEGIT_BATCH:-3}	# connections per tcpxfer process
+STRESS_SESSIONS=${STRESS_SESSIONS:-10}	# sessions per tcpfuzz process
+STRESS_SESSION_PAUSE=${STRESS_SESSION_PAUSE:-15}	# seconds between rounds
 FUZZ=$(pwd)/tests/stress/tcpfuzz
 PASSED=0
 FAILED=0
@@ -80,6 +92,10 @@ srvaddr() { if [ "$1" = 6 ]; then echo $srv6; else echo $srv4; fi; }
 cliaddr() { if [ "$1" = 6 ]; then echo $cli6; else echo $cli4; fi; }
 floodnet() { if [ "$1" = 6 ]; then echo 2001:db8:f::/48; else echo 198.19.0.0/16; fi; }
 famopt() { if [ "$1" = 6 ]; then echo -6; fi; }
+# pin CPU: "taskset -c CPU" if there is such a CPU and taskset
+pin() {
+	[ "$(nproc)" -gt "$1" ] && command -v taskset > /dev/null && echo "taskset -c $1"
+}
 
 # rules FAMILY BACKEND add|del: in one iptables-restore transaction, the
 # recommended ruleset: SYNs untracked, then on FORWARD the target for what
@@ -227,8 +243,12 @@ xfer() {
 		-n 20000 -T 60000 >> "${2:-$WORK/xfer.out}" 2>&1
 }
 
-# legit_start: for each family, legitimate clients one after the other
-# until legit_stop; legit_stop sets LEGIT_OK4/6 and LEGIT_BAD4/6.
+# legit_start: for each family, legitimate clients until legit_stop:
+# batches of STRESS_LEGIT_BATCH connections (one tcpxfer process each:
+# process creation is dear on this kernel, dearer than a connection),
+# STRESS_LEGIT_PAUSE seconds apart; legit_stop sets LEGIT_OK4/6 and
+# LEGIT_BAD4/6 (a connection that failed, or did not happen in a batch
+# that was interrupted, is lost).
 LEGIT_PIDS=""
 legit_start() {
 	local f
@@ -238,10 +258,17 @@ legit_start() {
 		(
 			ok=0 bad=0
 			while [ ! -e "$WORK/legit.stop" ]; do
-				if xfer "$f" "$WORK/legit$f.out"; then
-					ok=$((ok + 1))
+				# shellcheck disable=SC2046
+				out=$(in_client "$TCPXFER" client $(famopt "$f") -c "$(srvaddr "$f")" \
+					-p 8080 -n 20000 -T 60000 -k "$STRESS_LEGIT_BATCH" 2>&1)
+				echo "$out" >> "$WORK/legit$f.out"
+				if [[ $out =~ summary\ ok=([0-9]+)\ fail=([0-9]+) ]]; then
+					ok=$((ok + BASH_REMATCH[1]))
+					bad=$((bad + BASH_REMATCH[2]))
 				else
-					bad=$((bad + 1))
+					bad=$((bad + STRESS_LEGIT_BATCH))
+				fi
+				if [[ $out = *FAIL* ]] || [[ ! $out =~ summary ]]; then
 					echo "legit IPv$f client failed at $(date +%T)" >> "$WORK/legit$f.out"
 				fi
 				echo "$ok $bad" > "$WORK/legit$f.count"
@@ -262,7 +289,8 @@ legit_stop() {
 	done
 }
 
-# sessions_start: tcpfuzz sessions, IPv4 and IPv6 in turn, 5 at a time,
+# sessions_start: tcpfuzz sessions, IPv4 then IPv6, STRESS_SESSIONS of
+# each per tcpfuzz process, STRESS_SESSION_PAUSE seconds between rounds,
 # until sessions_stop; output in $WORK/sessions.out.
 SESS_PID=""
 sessions_start() {
@@ -273,11 +301,12 @@ sessions_start() {
 			for f in 4 6; do
 				# shellcheck disable=SC2046
 				in_client "$FUZZ" sessions $(famopt "$f") --src "$(cliaddr "$f")" \
-					--dst "$(srvaddr "$f")" --dport 8081 --count 5 \
+					--dst "$(srvaddr "$f")" --dport 8081 --count "$STRESS_SESSIONS" \
 					--per "$STRESS_SESSION_SEGS" --sport-base "$base" \
 					--seed "$base$f" >> "$WORK/sessions.out" 2>&1
 			done
-			base=$(( base + 5 >= 29995 ? 20000 : base + 5 ))
+			base=$(( base + STRESS_SESSIONS >= 30000 - STRESS_SESSIONS ? 20000 : base + STRESS_SESSIONS ))
+			[ -e "$WORK/sess.stop" ] || sleep "$STRESS_SESSION_PAUSE"
 		done
 	) &
 	SESS_PID=$!
@@ -330,7 +359,8 @@ gw_stats() {
 }
 netstat_if() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3" 2>/dev/null || echo 0; }
 
-# sampler_start SECONDS: every SECONDS, one line in $WORK/sampler.out with
+# sampler_start SECONDS: every SECONDS, one "  sample" line (printed as it
+# comes: the progress of a long flood can be followed on the host) with
 # the packets each of the topology's links carried since the last line,
 # the CPU time split (user, system, softirq, idle, from /proc/stat) and the
 # processes that used the most CPU: where a part's time goes.
@@ -353,19 +383,59 @@ sampler_start() {
 					sort -rn | head -n 4 | while read -r d pid; do
 						printf '%s=%s ' "$(tr -d '\0' < "/proc/$pid/comm" 2>/dev/null)" "$d"
 					done)
-				echo "$(date +%T) pkts c0>gc gc>c0 gs>s0 s0>gs: $pk; cpu ticks usr sys softirq idle: $cp; top: $top"
+				echo "  sample $(date +%T) pkts c0>gc gc>c0 gs>s0 s0>gs: $pk; cpu ticks usr sys softirq idle: $cp; top: $top"
 			fi
 			prev=$cur pcpu=$cpu pproc=$procs
 			sleep "$1"
 		done
-	) >> "$WORK/sampler.out" 2>/dev/null &
+	) 2>/dev/null &
 	SAMPLER_PID=$!
 }
 sampler_stop() {
 	[ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null && wait "$SAMPLER_PID" 2>/dev/null
 	SAMPLER_PID=""
-	[ -f "$WORK/sampler.out" ] && sed 's/^/  sample /' "$WORK/sampler.out"
-	rm -f "$WORK/sampler.out"
+}
+
+# perf_start / perf_report: with STRESS_PERF=SECONDS (and perf in the
+# guest: tests/stress/run.sh adds it then), a system-wide profile of that
+# many seconds of the fuzz flood, STRESS_PERF_DELAY (default 20) seconds
+# after it starts; perf_report prints where the kernel's time went, by
+# symbol, self and with children. A diagnostic: it slows the flood down.
+PERF_PID=""
+perf_start() {
+	[ "${STRESS_PERF:-0}" -gt 0 ] || return 0
+	if ! command -v perf > /dev/null; then
+		say "perf: STRESS_PERF set but no perf in the guest"
+		return 0
+	fi
+	echo 0 > /proc/sys/kernel/kptr_restrict 2>/dev/null
+	echo -1 > /proc/sys/kernel/perf_event_paranoid 2>/dev/null
+	(
+		sleep "${STRESS_PERF_DELAY:-20}"
+		perf record -q -a -g -F 199 -e cpu-clock -o "$WORK/perf.data" \
+			-- sleep "$STRESS_PERF"
+	) > "$WORK/perf.log" 2>&1 &
+	PERF_PID=$!
+}
+perf_report() {
+	[ -n "$PERF_PID" ] || return 0
+	wait "$PERF_PID"
+	PERF_PID=""
+	# into files first: perf report does not like a closed pipe
+	perf report -i "$WORK/perf.data" --stdio --no-children -g none \
+		--sort sym --percent-limit 0.4 > "$WORK/perf.self" 2>/dev/null
+	perf report -i "$WORK/perf.data" --stdio --children -g none \
+		--sort sym --percent-limit 1 > "$WORK/perf.children" 2>/dev/null
+	say "perf: ${STRESS_PERF}s of the flood, self:"
+	grep -v -e '^#' -e '^$' "$WORK/perf.self" | head -n 60 | sed 's/^/  perf self /'
+	perf report -i "$WORK/perf.data" --stdio --no-children --sort sym \
+		-g graph,2,callee --percent-limit 4 --max-stack 12 > "$WORK/perf.callers" 2>/dev/null
+	say "perf: callers of the top symbols:"
+	grep -v -e '^#' -e '^$' "$WORK/perf.callers" | head -n 200 | sed 's/^/  perf callers /'
+	say "perf: with children:"
+	grep -v -e '^#' -e '^$' "$WORK/perf.children" | head -n 100 | sed 's/^/  perf children /'
+	tail -n 5 "$WORK/perf.log" | sed 's/^/  perf log /'
+	rm -f "$WORK/perf.data"
 }
 
 # ---------------------------------------------------------------- e2e
@@ -436,18 +506,23 @@ part_fuzz() {
 	[ "${STRESS_FUZZ_LEGIT:-1}" = 1 ] && legit_start
 	[ "${STRESS_FUZZ_SESSIONS:-1}" = 1 ] && sessions_start
 	t0=$(now)
+	# One sender per vCPU: the gateway does a frame's work in the
+	# sender's softirq, on the sender's CPU.
 	for f in 4 6; do
 		# shellcheck disable=SC2046
-		ip netns exec "$NS_C" "$FUZZ" flood $(famopt $f) -i c0 --dmac "$mac" \
-			--dst "$(srvaddr $f)" --dport 8080 --src-net "$(floodnet $f)" \
-			--count $(( (STRESS_FUZZ + 1) / 2 )) --seconds "$STRESS_FUZZ_SECONDS" \
+		ip netns exec "$NS_C" $(pin $((f == 4 ? 0 : 1))) "$FUZZ" flood $(famopt $f) \
+			-i c0 --dmac "$mac" --dst "$(srvaddr $f)" --dport 8080 \
+			--src-net "$(floodnet $f)" --count $(( (STRESS_FUZZ + 1) / 2 )) \
+			--seconds "$STRESS_FUZZ_SECONDS" --batch "${STRESS_FUZZ_BATCH:-64}" \
 			--seed $((f * 7919)) > "$WORK/fuzz$f.out" 2>&1 &
 		pids+=" $!"
 	done
+	perf_start
 	for f in $pids; do
 		wait "$f" || r=$?
 	done
 	secs=$(( $(now) - t0 ))
+	perf_report
 	[ "${STRESS_FUZZ_SESSIONS:-1}" = 1 ] && sessions_stop
 	[ "${STRESS_FUZZ_LEGIT:-1}" = 1 ] && legit_stop
 	sampler_stop
