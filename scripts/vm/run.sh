@@ -21,13 +21,17 @@
 #   --no-build                      do not (re)build module/initramfs
 #   --debug                         keep kernel console messages during the
 #                                   command (default: only emergencies)
+#   --cpu-marks FILE                the guest's "MARK <label>" lines on
+#                                   /dev/ttyS2 append "<label> <ns>..." to
+#                                   FILE: host CPU time of each vCPU thread
+#                                   (scripts/vm/cpumarks.py)
 # Env: QEMU (default qemu-system-x86_64), QEMU_ACCEL (default tcg).
 set -euo pipefail
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kname=6.1 tmo=600 mem=1024 smp=2 append="" outfile="" build=1 debug=0
+kname=6.1 tmo=600 mem=1024 smp=2 append="" outfile="" build=1 debug=0 marks=""
 envs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -40,8 +44,9 @@ while [ $# -gt 0 ]; do
 	--env) envs+=("$2"); shift 2 ;;
 	--no-build) build=0; shift ;;
 	--debug) debug=1; shift ;;
+	--cpu-marks) marks=$2; shift 2 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,27p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -84,6 +89,17 @@ cmdline="console=ttyS0 quiet panic=-1 oops=panic rdinit=/init syngate.cmd=$b64"
 [ "$debug" = 1 ] && cmdline+=" syngate.debug=1"
 cmdline+="$append"
 
+# A third serial port for CPU marks, read on the host by cpumarks.py.
+qextra=()
+if [ -n "$marks" ]; then
+	mkfifo "$tmp/marks.in" "$tmp/marks.out"
+	: > "$marks"
+	python3 "$top/scripts/vm/cpumarks.py" "$tmp/qemu.pid" "$tmp/marks.out" "$marks" &
+	marks_pid=$!
+	qextra=(-name "syngate,debug-threads=on" -pidfile "$tmp/qemu.pid"
+		-chardev "pipe,id=marks,path=$tmp/marks" -serial chardev:marks)
+fi
+
 echo "run.sh: booting $KVER (timeout ${tmo}s, ${mem} MB, smp $smp)" >&2
 start=$(date +%s.%N)
 set +e
@@ -93,8 +109,9 @@ timeout -k 10 "$tmo" "${QEMU:-qemu-system-x86_64}" \
 	-chardev stdio,id=con,signal=off -serial chardev:con \
 	-serial "file:$tmp/out" \
 	-kernel "$KIMAGE" -initrd "$tmp/initrd" -append "$cmdline" \
-	< /dev/null 2>&1 | tr -d '\r' | tee "$tmp/console"
+	"${qextra[@]}" < /dev/null 2>&1 | tr -d '\r' | tee "$tmp/console"
 st=("${PIPESTATUS[@]}")
+[ -n "$marks" ] && wait "$marks_pid"	# it ends at qemu's exit (end of FIFO)
 set -e
 end=$(date +%s.%N)
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')

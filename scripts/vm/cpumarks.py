@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""cpumarks.py PIDFILE FIFO OUT: host CPU time of each emulated vCPU, on cue.
+
+scripts/vm/run.sh --cpu-marks starts this beside qemu. The guest writes
+"MARK <label>" lines to its third serial port (/dev/ttyS2), which qemu
+passes to FIFO; for each one this appends to OUT
+
+    <label> <ns> <ns> ...
+
+the CPU time the host has spent so far running each vCPU thread ("CPU
+0/TCG", "CPU 1/TCG", ... in vCPU order; /proc/PID/task/TID/schedstat).
+
+Why: under TCG a guest's own CPU accounting is wall time seen from inside.
+When the host deschedules a vCPU thread in the middle of guest work, the
+guest counts the lost time as busy, so its /proc/stat grows with the
+host's load. The host's count of the thread's CPU time does not: it is the
+emulation work the guest's code needed, whatever else the host runs.
+"""
+import os
+import sys
+import time
+
+
+def vcpu_threads(pid):
+    """TIDs of qemu's TCG vCPU threads, in vCPU order."""
+    found = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+        except OSError:
+            continue
+        # qemu -name ...,debug-threads=on names them "CPU <n>/TCG"
+        if name.startswith("CPU ") and name.endswith("/TCG"):
+            found[int(name[4:-4])] = tid
+    return [found[k] for k in sorted(found)]
+
+
+def oncpu_ns(pid, tid):
+    try:
+        with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+            return f.read().split()[0]
+    except OSError:
+        return "-1"
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: cpumarks.py PIDFILE FIFO OUT")
+    pidfile, fifo, out = sys.argv[1:]
+    # qemu writes its pid file once it is up, before the guest runs.
+    for _ in range(600):
+        try:
+            with open(pidfile) as f:
+                pid = int(f.read().split()[0])
+            break
+        except (OSError, ValueError, IndexError):
+            time.sleep(0.1)
+    else:
+        sys.exit("cpumarks.py: no qemu pid file")
+    tids = []
+    with open(fifo, "rb", buffering=0) as src, open(out, "a") as dst:
+        pending = b""
+        while True:
+            chunk = src.read(4096)
+            if not chunk:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for raw in lines:
+                line = raw.decode(errors="replace").strip("\r ")
+                if not line.startswith("MARK "):
+                    continue
+                if not tids:
+                    tids = vcpu_threads(pid)
+                ns = [oncpu_ns(pid, t) for t in tids]
+                dst.write(" ".join([line[5:].strip()] + ns) + "\n")
+                dst.flush()
+
+
+if __name__ == "__main__":
+    main()
