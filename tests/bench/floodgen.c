@@ -16,6 +16,13 @@
  * SIGINT/SIGTERM, and prints
  *   floodgen: sent=N seconds=S pps=P
  * --rate 0 (default) sends as fast as possible.
+ *
+ *   floodgen -i IFACE --replay PCAP [--count N] [--seconds S] [--rate PPS]
+ *            [--batch N]
+ *
+ * Sends the frames of PCAP (tcpdump -w, Ethernet) over and over, byte for
+ * byte, round robin: for the established-path benchmark, a segment of a
+ * live connection replayed as fast as the gateway takes it.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -115,7 +122,9 @@ static void usage(const char *msg)
 	if (msg)
 		fprintf(stderr, "floodgen: %s\n", msg);
 	fputs("usage: floodgen -i IFACE --dmac MAC --dst ADDR --dport P --src-net NET/LEN\n"
-	      "                [--count N] [--seconds S] [--rate PPS] [--batch N] [--seed N]\n",
+	      "                [--count N] [--seconds S] [--rate PPS] [--batch N] [--seed N]\n"
+	      "       floodgen -i IFACE --replay PCAP [--count N] [--seconds S] [--rate PPS]\n"
+	      "                [--batch N]\n",
 	      stderr);
 	exit(2);
 }
@@ -143,6 +152,83 @@ struct cfg {
 };
 
 static uint8_t frames[MAX_BATCH][FRAME_LEN];
+
+#define REPLAY_MAX	16
+#define REPLAY_LEN	1518
+static uint8_t replay[REPLAY_MAX][REPLAY_LEN];
+static size_t replay_len[REPLAY_MAX];
+
+static uint32_t get32(const uint8_t *p, bool swap)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/*
+ * A capture taken where the sender offloads checksums holds only the
+ * pseudo-header sum in the TCP checksum field: complete both checksums of
+ * an IPv4 TCP frame so that the receiver sees a valid segment.
+ */
+static void replay_fix_csum(uint8_t *f, size_t len)
+{
+	uint8_t *ip = f + ETH_HLEN_, *tcp;
+	size_t ihl, tot;
+	uint32_t sum;
+
+	if (f[12] != 0x08 || f[13] != 0x00 || (ip[0] >> 4) != 4 || ip[9] != IPPROTO_TCP)
+		return;
+	ihl = (size_t)(ip[0] & 15) * 4;
+	tot = (size_t)ip[2] << 8 | ip[3];
+	if (ihl < IP_HLEN || tot < ihl + 20 || ETH_HLEN_ + tot > len)
+		return;
+	put16(ip + 10, 0);
+	put16(ip + 10, csum_fold(csum_add(0, ip, ihl)));
+	tcp = ip + ihl;
+	put16(tcp + 16, 0);
+	sum = csum_add(0, ip + 12, 8);
+	sum += IPPROTO_TCP + (uint32_t)(tot - ihl);
+	sum = csum_add(sum, tcp, tot - ihl);
+	put16(tcp + 16, csum_fold(sum));
+}
+
+/* Read up to REPLAY_MAX Ethernet frames of a pcap file; return how many. */
+static unsigned int replay_load(const char *path)
+{
+	uint8_t gh[24], rh[16];
+	unsigned int n = 0;
+	uint32_t magic, len;
+	bool swap;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f || fread(gh, sizeof(gh), 1, f) != 1)
+		usage("--replay: cannot read the pcap file");
+	memcpy(&magic, gh, 4);
+	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+		swap = false;
+	else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+		swap = true;
+	else
+		usage("--replay: not a pcap file");
+	if (get32(gh + 20, swap) != 1)
+		usage("--replay: not an Ethernet capture");
+	while (n < REPLAY_MAX && fread(rh, sizeof(rh), 1, f) == 1) {
+		len = get32(rh + 8, swap);
+		if (len != get32(rh + 12, swap) || len < ETH_HLEN_ + IP_HLEN ||
+		    len > REPLAY_LEN)
+			usage("--replay: truncated or oversized frame in the capture");
+		if (fread(replay[n], len, 1, f) != 1)
+			usage("--replay: short pcap file");
+		replay_fix_csum(replay[n], len);
+		replay_len[n++] = len;
+	}
+	fclose(f);
+	if (!n)
+		usage("--replay: no frame in the capture");
+	return n;
+}
 
 /* Fill the constant parts of every frame once. */
 static void frame_init(uint8_t *f, const struct cfg *c, const uint8_t *smac)
@@ -207,6 +293,7 @@ int main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "replay", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cfg c = { .count = UINT64_MAX, .seconds = 10, .batch = 256 };
@@ -219,6 +306,7 @@ int main(int argc, char **argv)
 	uint8_t smac[6] = { 0x02, 0x00, 0x00, 0x00, 0xf1, 0x00 };
 	struct in_addr a;
 	bool have_dst = false, have_net = false, have_mac = false;
+	unsigned int nreplay = 0;
 	int fd, opt, one = 1, r, plen;
 	char *slash;
 	double secs;
@@ -273,6 +361,12 @@ int main(int argc, char **argv)
 		case 's':
 			seed = num(optarg, "bad --seed");
 			break;
+		case 'R':
+			nreplay = replay_load(optarg);
+			memcpy(c.dmac, replay[0], 6);
+			have_mac = have_dst = have_net = true;
+			c.dport = 1;
+			break;
 		default:
 			usage(NULL);
 		}
@@ -296,9 +390,14 @@ int main(int argc, char **argv)
 	sll.sll_halen = 6;
 	memcpy(sll.sll_addr, c.dmac, 6);
 	for (i = 0; i < c.batch; i++) {
-		frame_init(frames[i], &c, smac);
-		iov[i].iov_base = frames[i];
-		iov[i].iov_len = FRAME_LEN;
+		if (nreplay) {
+			iov[i].iov_base = replay[i % nreplay];
+			iov[i].iov_len = replay_len[i % nreplay];
+		} else {
+			frame_init(frames[i], &c, smac);
+			iov[i].iov_base = frames[i];
+			iov[i].iov_len = FRAME_LEN;
+		}
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 		msgs[i].msg_hdr.msg_name = &sll;
@@ -327,7 +426,7 @@ int main(int argc, char **argv)
 		}
 		if (n > c.count - sent)
 			n = (unsigned int)(c.count - sent);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n && !nreplay; i++)
 			frame_fill(frames[i], &c);
 		r = sendmmsg(fd, msgs, n, 0);
 		if (r < 0) {
