@@ -6,7 +6,8 @@
 # server's own syncookies and no target, under the same spoofed SYN flood
 # (tests/bench/floodgen) and the same bulk transfer; then prints a table,
 # ratio.<figure>.syngate_vs_<other>=<x> lines, and writes build/bench/
-# (bench.csv, runs.csv, bench.png, profile.txt, guest.out).
+# (bench.csv, runs.csv, bench.png, profile.txt, guest.out, marks.txt: the
+# host CPU time of each vCPU thread at the guest's marks).
 # A benchmark, not a test: it fails only if the VM run itself fails.
 #
 # Env: BENCH_KERNEL (6.1 | 6.12 | KVER, default 6.1), BENCH_OUT (build/bench),
@@ -31,6 +32,9 @@ else
 	export BENCH_PROFILE=0
 fi
 
+# The relays' tc action (tests/bench/guest.sh setup).
+export EXTRA_MODULES="${EXTRA_MODULES:+$EXTRA_MODULES }sch_ingress act_csum"
+
 envs=()
 for v in $(compgen -e | grep '^BENCH_' || true); do
 	envs+=(--env "$v")
@@ -39,7 +43,8 @@ echo "bench.sh: kernel ${BENCH_KERNEL:-6.1}; results in $out" >&2
 start=$(date +%s)
 rc=0
 scripts/vm/run.sh --kernel "${BENCH_KERNEL:-6.1}" --timeout "${BENCH_VM_TIMEOUT:-2400}" \
-	--mem 1536 "${envs[@]}" --out "$out/guest.out" -- tests/bench/guest.sh \
+	--mem 1536 "${envs[@]}" --out "$out/guest.out" --cpu-marks "$out/marks.txt" \
+	-- tests/bench/guest.sh \
 	> "$out/console.log" 2>&1 || rc=$?
 grep -E '^(bench:|BENCH (info|error))' "$out/guest.out" >&2 || true
 if [ "$rc" != 0 ]; then
@@ -47,5 +52,5 @@ if [ "$rc" != 0 ]; then
 	tail -n 40 "$out/console.log" >&2
 	exit "$rc"
 fi
-python3 tests/bench/report.py "$out/guest.out" "$out" | tee "$out/report.txt"
+python3 tests/bench/report.py "$out/guest.out" "$out" "$out/marks.txt" | tee "$out/report.txt"
 echo "bench.sh: $(( $(date +%s) - start ))s wall; report: $out/report.txt" >&2

@@ -4,23 +4,34 @@
 # The guest half of `make bench` (scripts/bench.sh boots the VM and runs
 # this, then turns its BENCH lines into tables, CSV, ratios and a plot).
 #
-# Topology (four network namespaces, names bn-*):
+# Topology (six network namespaces, names bn-*):
 #
-#   client bn-c  c0 198.18.1.2 ---- gc  198.18.1.1 \
-#   flood  bn-f  f0 198.18.3.2 ---- gcf 198.18.3.1  [gateway bn-g]  gs 198.18.2.1 ---- s0 198.18.2.2  server bn-s
-#                              sink (dummy): 198.19.0.0/16 via 198.18.9.2
+#   client bn-c  c0 198.18.4.2 -- rc0 198.18.4.1 [relay bn-rc] rcg 198.18.1.2 -- gc 198.18.1.1 \
+#   flood  bn-f  f0 198.18.3.2 ------------------------------------------------ gcf 198.18.3.1  [gateway bn-g]
+#   server bn-s  s0 198.18.5.2 -- rs0 198.18.5.1 [relay bn-rs] rsg 198.18.2.2 -- gs 198.18.2.1 /
+#                              sink (dummy, in bn-g): 198.19.0.0/16 via 198.18.9.2
 #
 # The flood (tests/bench/floodgen: AF_PACKET frames, spoofed sources in
 # 198.19.0.0/16) comes from its own namespace and veth.  SYN-ACKs to the
 # spoofed sources are routed to a dummy device and counted by its tx
 # counter: the same counter for every configuration, no rule to pay for.
+# The relays are plain routers with no netfilter: the endpoints' segments
+# are orphaned by the relay's ip_rcv(), so their TCP small-queue work
+# (tcp_wfree, the TSQ tasklet) runs on CPU 0 and not on the gateway's.
 #
 # CPUs: the generator, the client and the server processes run on CPU 0;
 # RPS steers every packet the gateway receives (gc, gcf, gs) to CPU 1, and
-# every packet the client and server receive to CPU 0.  So CPU 1 does the
-# gateway's work and nothing else, and its busy time in /proc/stat is the
-# gateway's cost.  In configuration (c) the server's own SYN-cookie work is
-# the defence, so there the server's receive path is steered to CPU 1 too.
+# every packet the client, server and relays receive to CPU 0; every IRQ
+# goes to CPU 0.  So CPU 1 does the gateway's work and nothing else.  In
+# configuration (c) the server's own SYN-cookie work is the defence, so
+# there the server's receive path is steered to CPU 1 too.
+#
+# Gateway CPU is measured twice: by the host (scripts/bench.sh runs the VM
+# with --cpu-marks: a "MARK" line on /dev/ttyS2 makes the host record the
+# CPU time of each vCPU thread, and report.py pairs them with the BENCH
+# lines' mark=) and by the guest (/proc/stat). The host's figure is the
+# one the ratios use: the guest's own accounting counts as busy the time
+# its vCPU thread spent descheduled on a loaded host.
 #
 # Configurations:
 #   a  SYNGATE  on FORWARD (SYNPROXY man page ruleset)
@@ -28,14 +39,21 @@
 #   c  no proxy: plain router, server listener with tcp_syncookies=2
 #   d  no target: stateful router (conntrack, INVALID dropped), for the
 #      established-path figures
+#   e  rules only: (a)'s raw and filter rules, the target never reached
+#      (established path: (a)/(e) is the target's own per-segment cost,
+#      (e)/(d) the cost of the rules any SYN-proxy deployment adds)
 #
-# Env (all optional): BENCH_CONFIGS (abc), BENCH_BULK_CONFIGS (abd),
+# Env (all optional): BENCH_CONFIGS (abc), BENCH_BULK_CONFIGS (abde),
 # BENCH_RATES ("2000 5000 0"; 0 = as fast as the generator can),
 # BENCH_REPS (3), BENCH_SECONDS (flood seconds per run, 5),
 # BENCH_BULK_BYTES (each way, 33554432), BENCH_MEM_SYNS (1000000; 0 skips),
 # BENCH_PROFILE (1 if perf exists), BENCH_PROFILE_SECONDS (6),
+# BENCH_PROFILE_LIMIT (perf report --percent-limit, default 0.5 self and
+# 1.5 with children),
 # BENCH_BACKEND (nft|legacy, nft), BENCH_BATCH (floodgen batch, 256),
-# BENCH_LEGIT_GAP (seconds between legitimate connections, 0.2).
+# BENCH_LEGIT_GAP (seconds between legitimate connections, 0.2),
+# BENCH_EST_DEBUG (1: log the gateway's counters and conntrack table
+# around each established-path replay).
 # Output: "BENCH ..." key=value lines, "PROFILE ..." blocks.
 
 set -u
@@ -44,7 +62,7 @@ export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FLOODGEN=$HERE/floodgen
 CONFIGS=${BENCH_CONFIGS-abc}	# set but empty: none
-BULK_CONFIGS=${BENCH_BULK_CONFIGS-abd}
+BULK_CONFIGS=${BENCH_BULK_CONFIGS-abde}
 RATES=${BENCH_RATES:-2000 5000 0}
 REPS=${BENCH_REPS:-3}
 SECS=${BENCH_SECONDS:-5}
@@ -60,14 +78,22 @@ OPTS="--sack-perm --timestamp --wscale 7 --mss 1460"
 PORT=8080
 IPT=iptables-$BACKEND
 TMPD=$(mktemp -d /tmp/bench.XXXXXX)
-NS_C=bn-c NS_G=bn-g NS_S=bn-s NS_F=bn-f
-SRV_PID=""
+NS_C=bn-c NS_G=bn-g NS_S=bn-s NS_F=bn-f NS_RC=bn-rc NS_RS=bn-rs
+ALL_NS="$NS_C $NS_G $NS_S $NS_F $NS_RC $NS_RS"
+SRV=198.18.5.2
+SRV_PID="" EST_PIDS=""
+MARKS=/dev/ttyS2
 
 log() { echo "bench: $*" >&2; }
 in_c() { ip netns exec $NS_C "$@"; }
 in_g() { ip netns exec $NS_G "$@"; }
 in_s() { ip netns exec $NS_S "$@"; }
 in_f() { ip netns exec $NS_F "$@"; }
+in_rc() { ip netns exec $NS_RC "$@"; }
+in_rs() { ip netns exec $NS_RS "$@"; }
+
+# mark LABEL: the host notes each vCPU thread's CPU time now (see above).
+mark() { echo "MARK $*" > "$MARKS" 2>/dev/null; }
 nsys() { ip netns exec "$1" sysctl -q -w "$2" >/dev/null 2>&1; }
 
 [ -x "$FLOODGEN" ] || { echo "bench: no $FLOODGEN (scripts/bench.sh builds it)" >&2; exit 2; }
@@ -79,7 +105,7 @@ rps() { in_"$1" sh -c "echo $3 > /sys/class/net/$2/queues/rx-0/rps_cpus"; }
 teardown() {
 	local ns pids
 	stop_server
-	for ns in $NS_C $NS_G $NS_S $NS_F; do
+	for ns in $ALL_NS; do
 		[ -e /run/netns/$ns ] || continue
 		pids=$(ip netns pids $ns 2>/dev/null)
 		# shellcheck disable=SC2086
@@ -93,55 +119,77 @@ teardown() {
 setup() {
 	local cfg=$1 ns dev
 	teardown
-	for ns in $NS_C $NS_G $NS_S $NS_F; do
+	for ns in $ALL_NS; do
 		ip netns add $ns
 		ip netns exec $ns ip link set lo up
 	done
-	ip link add c0 netns $NS_C type veth peer name gc netns $NS_G
+	ip link add c0 netns $NS_C type veth peer name rc0 netns $NS_RC
+	ip link add rcg netns $NS_RC type veth peer name gc netns $NS_G
 	ip link add f0 netns $NS_F type veth peer name gcf netns $NS_G
-	ip link add gs netns $NS_G type veth peer name s0 netns $NS_S
+	ip link add gs netns $NS_G type veth peer name rsg netns $NS_RS
+	ip link add rs0 netns $NS_RS type veth peer name s0 netns $NS_S
 	in_g ip link add sink type dummy
-	# No offloads: the gateway sees wire-sized segments, as a router
-	# does. With GSO on, the endpoints' superpackets were segmented on
-	# the gateway's CPU and freed there, so their senders' TSQ tasklets
-	# ran there too: the bulk figures then charged the endpoints' TCP
-	# work to the gateway.
-	for dev in c:c0 g:gc g:gcf g:gs s:s0 f:f0; do
-		in_"${dev%%:*}" ethtool -K "${dev#*:}" tx off rx off gso off tso off gro off \
+	# No segmentation offloads: the gateway sees wire-sized segments, as
+	# a router does (with GSO on, the endpoints' superpackets were
+	# segmented on the gateway's CPU). Checksum offload stays on, as on
+	# a router's NICs: the gateway gets segments whose checksum needs no
+	# software check (a veth passes CHECKSUM_PARTIAL), so its CPU figure
+	# is forwarding and netfilter work, not checksumming that hardware
+	# does on a real router.
+	for dev in c:c0 rc:rc0 rc:rcg g:gc g:gcf g:gs rs:rsg rs:rs0 s:s0 f:f0; do
+		in_"${dev%%:*}" ethtool -K "${dev#*:}" gso off tso off gro off \
 			>/dev/null 2>&1
 	done
-	in_c ip addr add 198.18.1.2/24 dev c0
+	in_c ip addr add 198.18.4.2/24 dev c0
+	in_rc ip addr add 198.18.4.1/24 dev rc0
+	in_rc ip addr add 198.18.1.2/24 dev rcg
 	in_g ip addr add 198.18.1.1/24 dev gc
 	in_g ip addr add 198.18.3.1/24 dev gcf
 	in_g ip addr add 198.18.2.1/24 dev gs
-	in_s ip addr add 198.18.2.2/24 dev s0
+	in_rs ip addr add 198.18.2.2/24 dev rsg
+	in_rs ip addr add 198.18.5.1/24 dev rs0
+	in_s ip addr add $SRV/24 dev s0
 	in_f ip addr add 198.18.3.2/24 dev f0
 	in_c ip link set c0 up
 	in_f ip link set f0 up
 	in_s ip link set s0 up
+	for dev in rc0 rcg; do in_rc ip link set $dev up; done
+	for dev in rsg rs0; do in_rs ip link set $dev up; done
 	for dev in gc gcf gs sink; do in_g ip link set $dev up; done
-	in_c ip route add default via 198.18.1.1
-	in_s ip route add default via 198.18.2.1
+	# The endpoints' data segments are clones (TCP keeps the original
+	# for retransmission) and a veth hands them on as they are, whereas a
+	# router's NIC gives its stack private buffers. Each relay makes the
+	# head of what it receives private (act_csum rewrites the IP checksum
+	# in place, which unclones the head), so a target that edits
+	# segments on the gateway does not pay a copy that no router pays.
+	for dev in rc:rc0 rs:rs0; do
+		in_"${dev%%:*}" tc qdisc add dev "${dev#*:}" clsact &&
+			in_"${dev%%:*}" tc filter add dev "${dev#*:}" ingress matchall action csum ip ||
+			return 1
+	done
+	in_c ip route add default via 198.18.4.1
+	in_rc ip route add default via 198.18.1.1
+	in_rs ip route add default via 198.18.2.1
+	in_s ip route add default via 198.18.5.1
 	in_f ip route add default via 198.18.3.1
+	in_g ip route add 198.18.4.0/24 via 198.18.1.2
+	in_g ip route add 198.18.5.0/24 via 198.18.2.2
 	# Through a next hop, as on a real router: a device route would make
 	# one neighbour entry (and a netlink event) per spoofed address.
 	in_g ip addr add 198.18.9.1/24 dev sink
 	in_g ip route add 198.19.0.0/16 via 198.18.9.2 dev sink
-	# Known bias of the bulk figures: the gateway's ip_rcv() orphans the
-	# endpoints' segments, so their TCP small-queue completions run on the
-	# gateway CPU, and a throttled socket's tasklet transmits from there
-	# (~8% of its samples). tcp_limit_output_bytes does not prevent it
-	# (the pacing-rate term of the limit is smaller); a relay namespace
-	# on each side would.
-	nsys $NS_G net.ipv4.ip_forward=1
-	nsys $NS_G net.ipv4.conf.all.rp_filter=0
-	nsys $NS_G net.ipv4.conf.default.rp_filter=0
+	for ns in $NS_G $NS_RC $NS_RS; do
+		nsys $ns net.ipv4.ip_forward=1
+		nsys $ns net.ipv4.conf.all.rp_filter=0
+		nsys $ns net.ipv4.conf.default.rp_filter=0
+	done
 	for dev in gc gcf gs; do rps g $dev 2; done
 	rps c c0 1
+	for dev in rc0 rcg; do rps rc $dev 1; done
+	for dev in rsg rs0; do rps rs $dev 1; done
 	if [ "$cfg" = c ]; then rps s s0 2; else rps s s0 1; fi
 	# Resolve neighbours now, not during the first measurement.
-	in_c ping -c 1 -W 2 198.18.1.1 >/dev/null 2>&1
-	in_s ping -c 1 -W 2 198.18.2.1 >/dev/null 2>&1
+	in_c ping -c 1 -W 2 $SRV >/dev/null 2>&1
 	in_f ping -c 1 -W 2 198.18.3.1 >/dev/null 2>&1
 	GW_MAC=$(in_g cat /sys/class/net/gcf/address)
 
@@ -161,6 +209,17 @@ setup() {
 	d)
 		in_g $IPT -A FORWARD -m state --state INVALID -j DROP || return 1
 		;;
+	e)
+		# (a)'s rules, the target never reached: the raw rule looks at
+		# every segment as in (a) but its port is another, and the
+		# target's rule accepts instead. (a) against (e) is the
+		# target's own per-segment cost; (e) against (d) the ruleset's.
+		in_g $IPT -t raw -A PREROUTING -i gc+ -p tcp --syn --dport $((PORT + 1)) -j CT --notrack ||
+			return 1
+		in_g $IPT -A FORWARD -i gc+ -p tcp --dport $PORT -m state --state UNTRACKED,INVALID \
+			-j ACCEPT || return 1
+		in_g $IPT -A FORWARD -i gc+ -m state --state INVALID -j DROP || return 1
+		;;
 	esac
 	if [ "$cfg" != c ]; then
 		in_g conntrack -C >/dev/null 2>&1
@@ -173,7 +232,7 @@ setup() {
 # start_server BYTES [COUNT]
 start_server() {
 	stop_server
-	ip netns exec $NS_S taskset -c 0 tcpxfer server -l 198.18.2.2 -p $PORT -n "$1" ${2:+-k $2} \
+	ip netns exec $NS_S taskset -c 0 tcpxfer server -l $SRV -p $PORT -n "$1" ${2:+-k $2} \
 		> "$TMPD/server.out" 2>&1 &
 	SRV_PID=$!
 	sleep 0.3
@@ -217,7 +276,7 @@ legit_start() {
 	rm -f "$TMPD/stop"
 	ip netns exec $NS_C taskset -c 0 bash -c "
 		while [ ! -e $TMPD/stop ]; do
-			tcpxfer client -c 198.18.2.2 -p $PORT -n 1024 -T 3000 2>&1 | grep '^client:'
+			tcpxfer client -c $SRV -p $PORT -n 1024 -T 3000 2>&1 | grep '^client:'
 			sleep $LEGIT_GAP
 		done" > "$TMPD/cl.out" 2>&1 &
 	LEGIT_PID=$!
@@ -248,11 +307,13 @@ flood_run() {
 	c1a=$(cpu_snap 1); c0a=$(cpu_snap 0)
 	sa=$(dev_stat g sink tx_packets); ra=$(dev_stat g gcf rx_packets)
 	da=$(backlog_drops)
+	mark "f-$cfg-$rate-$rep start"
 	t0=$(now)
-	ip netns exec $NS_F taskset -c 0 "$FLOODGEN" -i f0 --dmac "$GW_MAC" --dst 198.18.2.2 \
+	ip netns exec $NS_F taskset -c 0 "$FLOODGEN" -i f0 --dmac "$GW_MAC" --dst $SRV \
 		--dport $PORT --src-net 198.19.0.0/16 --rate "$rate" --seconds "$SECS" \
 		--batch "$BATCH" > "$TMPD/fg.out" 2>&1
 	t1=$(now)
+	mark "f-$cfg-$rate-$rep end"
 	c1b=$(cpu_snap 1); c0b=$(cpu_snap 0)
 	sb=$(dev_stat g sink tx_packets); rb=$(dev_stat g gcf rx_packets)
 	db=$(backlog_drops)
@@ -261,7 +322,7 @@ flood_run() {
 	# shellcheck disable=SC2086
 	set -- $c1a $c1b $c0a $c0b
 	local idle1=$((${8} - ${4})) idle0=$((${16} - ${12}))
-	echo "BENCH flood cfg=$cfg rate=$rate rep=$rep" \
+	echo "BENCH flood cfg=$cfg rate=$rate rep=$rep mark=f-$cfg-$rate-$rep" \
 		"sent=$(echo "$fg" | sed -n 's/.*sent=\([0-9]*\).*/\1/p')" \
 		"fg_secs=$(echo "$fg" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')" \
 		"win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
@@ -273,20 +334,128 @@ flood_run() {
 
 # bulk_run CFG REP
 bulk_run() {
-	local cfg=$1 rep=$2 c1a c1b out us t0 t1
+	local cfg=$1 rep=$2 c1a c1b pa pb out us t0 t1
 	start_server "$BULK" 1
 	c1a=$(cpu_snap 1)
+	pa=$(( $(dev_stat g gc rx_packets) + $(dev_stat g gs rx_packets) ))
+	mark "b-$cfg-$rep start"
 	t0=$(now)
-	out=$(in_c taskset -c 0 tcpxfer client -c 198.18.2.2 -p $PORT -n "$BULK" -T 20000 2>&1)
-	c1b=$(cpu_snap 1)
+	out=$(in_c taskset -c 0 tcpxfer client -c $SRV -p $PORT -n "$BULK" -T 20000 2>&1)
 	t1=$(now)
+	mark "b-$cfg-$rep end"
+	c1b=$(cpu_snap 1)
+	pb=$(( $(dev_stat g gc rx_packets) + $(dev_stat g gs rx_packets) ))
 	wait "$SRV_PID" 2>/dev/null
 	SRV_PID=""
 	us=$(echo "$out" | sed -n 's/^client: ok .*total_us=\([0-9]*\).*/\1/p')
 	[ -n "$us" ] || { log "bulk $cfg rep $rep failed: $out"; us=0; }
 	# shellcheck disable=SC2086
 	set -- $c1a $c1b
-	echo "BENCH bulk cfg=$cfg rep=$rep bytes=$((2 * BULK)) us=$us" \
+	echo "BENCH bulk cfg=$cfg rep=$rep mark=b-$cfg-$rep bytes=$((2 * BULK)) us=$us pkts=$((pb - pa))" \
+		"win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
+		"cpu1=$(($5 - $1)) cpu1_sys=$(($6 - $2)) cpu1_sirq=$(($7 - $3)) cpu1_idle=$(($8 - $4))"
+}
+
+# est_run CFG REP: the established path at saturation. One idle
+# connection (busybox nc) is opened through the gateway; one segment of it
+# each way is captured on the relays (the client's data, the server's
+# ACK of it), and floodgen replays both from the relays as fast as the
+# gateway takes them, for BENCH_SECONDS. To conntrack each copy is a
+# retransmission inside the window: it is tracked, adjusted (sequence
+# numbers and timestamps, when a proxy made the handshake) and forwarded
+# like any segment of the connection. The far relay drops the copies, so
+# the endpoints spend nothing on them. Figure: segments forwarded per
+# gateway CPU-second, with the gateway CPU busy all the time (the bulk
+# run's figure depends on how the endpoints batch their segments).
+# est_prepare CFG REP: the idle connection and its two captured
+# segments; the far relays drop what reaches them. Sets EST_PIDS.
+est_prepare() {
+	local cfg=$1 rep=$2 d1 d2 f
+	rm -f "$TMPD/c2s.pcap" "$TMPD/s2c.pcap"
+	# nc ends the connection at the end of its input: give it none
+	in_s taskset -c 0 sh -c "sleep 3600 | nc -l -p $PORT" > /dev/null 2>&1 &
+	EST_PIDS=$!
+	in_rc taskset -c 0 tcpdump -Z root -q -U -i rcg -w "$TMPD/c2s.pcap" -c 1 \
+		"tcp and src host 198.18.4.2 and tcp[tcpflags] & tcp-push != 0" \
+		> /dev/null 2> "$TMPD/d1.err" &
+	d1=$!
+	in_rs taskset -c 0 tcpdump -Z root -q -U -i rsg -w "$TMPD/s2c.pcap" -c 1 \
+		"tcp and src host $SRV and tcp[tcpflags] == tcp-ack" > /dev/null 2> "$TMPD/d2.err" &
+	d2=$!
+	# tcpdump is slow to start under TCG: wait until both listen
+	for _ in $(seq 1 200); do
+		[ "$(cat "$TMPD/d1.err" "$TMPD/d2.err" 2>/dev/null | grep -c "listening on")" = 2 ] &&
+			break
+		sleep 0.1
+	done
+	in_c taskset -c 0 sh -c "{ echo hello; sleep 3600; } | nc $SRV $PORT" > /dev/null 2>&1 &
+	EST_PIDS="$EST_PIDS $!"
+	for _ in $(seq 1 100); do
+		kill -0 $d1 2>/dev/null || kill -0 $d2 2>/dev/null || break
+		sleep 0.1
+	done
+	kill $d1 $d2 2>/dev/null
+	wait $d1 $d2 2>/dev/null
+	for f in c2s s2c; do
+		if [ "$(stat -c %s "$TMPD/$f.pcap" 2>/dev/null || echo 0)" -le 24 ]; then
+			log "est $cfg rep $rep: no $f segment captured;" \
+				"tcpdump: $(tr '\n' ' ' < "$TMPD/d1.err") / $(tr '\n' ' ' < "$TMPD/d2.err");" \
+				"client: $(in_c ss -tn 2>&1 | tr '\n' ' ')"
+			echo "BENCH error cfg=$cfg est: no $f segment captured"
+			est_cleanup
+			return 1
+		fi
+	done
+	for f in rc:rcg rs:rsg; do
+		in_"${f%%:*}" tc qdisc add dev "${f#*:}" clsact 2>/dev/null
+		in_"${f%%:*}" tc filter add dev "${f#*:}" ingress pref 1 matchall action drop
+	done
+}
+
+# est_replay SECONDS: both captured segments, as fast as they go in.
+est_replay() {
+	local g1 g2
+	in_rc taskset -c 0 "$FLOODGEN" -i rcg --replay "$TMPD/c2s.pcap" --seconds "$1" \
+		--batch "$BATCH" > "$TMPD/est1.out" 2>&1 &
+	g1=$!
+	in_rs taskset -c 0 "$FLOODGEN" -i rsg --replay "$TMPD/s2c.pcap" --seconds "$1" \
+		--batch "$BATCH" > "$TMPD/est2.out" 2>&1 &
+	g2=$!
+	wait $g1 $g2
+}
+
+est_cleanup() {
+	local f
+	for f in rc:rcg rs:rsg; do
+		in_"${f%%:*}" tc filter del dev "${f#*:}" ingress pref 1 2>/dev/null
+	done
+	# shellcheck disable=SC2086
+	kill $EST_PIDS 2>/dev/null
+	# shellcheck disable=SC2086
+	wait $EST_PIDS 2>/dev/null
+	EST_PIDS=""
+}
+
+est_run() {
+	local cfg=$1 rep=$2 fa fb ra rb c1a c1b t0 t1
+	est_prepare "$cfg" "$rep" || return 1
+	[ -n "${BENCH_EST_DEBUG:-}" ] && log "est $cfg before: $(in_g cat /proc/net/stat/syngate 2>/dev/null | tr '\n\t' '  ') ct: $(in_g conntrack -L 2>/dev/null | tr '\n' ' ') stats: $(in_g conntrack -S 2>/dev/null | head -1)"
+	c1a=$(cpu_snap 1)
+	ra=$(( $(dev_stat g gc rx_packets) + $(dev_stat g gs rx_packets) ))
+	fa=$(( $(dev_stat g gc tx_packets) + $(dev_stat g gs tx_packets) ))
+	mark "e-$cfg-$rep start"
+	t0=$(now)
+	est_replay "$SECS"
+	t1=$(now)
+	mark "e-$cfg-$rep end"
+	rb=$(( $(dev_stat g gc rx_packets) + $(dev_stat g gs rx_packets) ))
+	fb=$(( $(dev_stat g gc tx_packets) + $(dev_stat g gs tx_packets) ))
+	c1b=$(cpu_snap 1)
+	[ -n "${BENCH_EST_DEBUG:-}" ] && log "est $cfg after: $(in_g cat /proc/net/stat/syngate 2>/dev/null | tr '\n\t' '  ') ct: $(in_g conntrack -L 2>/dev/null | tr '\n' ' ') stats: $(in_g conntrack -S 2>/dev/null | head -1)"
+	est_cleanup
+	# shellcheck disable=SC2086
+	set -- $c1a $c1b
+	echo "BENCH est cfg=$cfg rep=$rep mark=e-$cfg-$rep rx=$((rb - ra)) fwd=$((fb - fa))" \
 		"win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
 		"cpu1=$(($5 - $1)) cpu1_sys=$(($6 - $2)) cpu1_sirq=$(($7 - $3)) cpu1_idle=$(($8 - $4))"
 }
@@ -306,7 +475,7 @@ mem_run() {
 	sync; echo 2 > /proc/sys/vm/drop_caches 2>/dev/null
 	sleep 1
 	cta=$(ct_count); sla=$(slab_kb); csa=$(ct_slab)
-	out=$(in_f taskset -c 0 "$FLOODGEN" -i f0 --dmac "$GW_MAC" --dst 198.18.2.2 --dport $PORT \
+	out=$(in_f taskset -c 0 "$FLOODGEN" -i f0 --dmac "$GW_MAC" --dst $SRV --dport $PORT \
 		--src-net 198.19.0.0/16 --count "$MEMSYNS" --seconds 600 --batch "$BATCH" 2>&1)
 	sleep 2
 	echo 2 > /proc/sys/vm/drop_caches 2>/dev/null
@@ -318,20 +487,19 @@ mem_run() {
 }
 
 # profile CFG WHAT(syn|est): perf on CPU 1 only, while flooding at full
-# speed or moving bulk data.
+# speed or replaying established segments (est_prepare, est_replay).
 profile_run() {
 	local cfg=$1 what=$2 pp
 	echo 0 > /proc/sys/kernel/kptr_restrict 2>/dev/null
 	echo -1 > /proc/sys/kernel/perf_event_paranoid 2>/dev/null
 	if [ "$what" = syn ]; then
 		start_server 1024
-		ip netns exec $NS_F taskset -c 0 "$FLOODGEN" -i f0 --dmac "$GW_MAC" --dst 198.18.2.2 --dport $PORT \
+		ip netns exec $NS_F taskset -c 0 "$FLOODGEN" -i f0 --dmac "$GW_MAC" --dst $SRV --dport $PORT \
 			--src-net 198.19.0.0/16 --seconds $((PSECS + 60)) --batch "$BATCH" \
 			> "$TMPD/pfg.out" 2>&1 &
 	else
-		start_server 1073741824 1
-		ip netns exec $NS_C taskset -c 0 tcpxfer client -c 198.18.2.2 -p $PORT \
-			-n 1073741824 -T 20000 >/dev/null 2>&1 &
+		est_prepare "$cfg" 0 || return 1
+		est_replay $((PSECS + 60)) &
 	fi
 	pp=$!	# runs until killed: perf can take seconds to start under TCG
 	sleep 1
@@ -340,27 +508,36 @@ profile_run() {
 	kill $pp 2>/dev/null
 	wait $pp 2>/dev/null
 	stop_server
+	if [ "$what" = est ]; then
+		pkill -f "floodgen -i r[cs]g --replay" 2>/dev/null
+		est_cleanup
+	fi
 	[ "$what" = syn ] && log "profile flood: $(cat "$TMPD/pfg.out")"
 	# reports into files first: perf report does not like a closed pipe
 	taskset -c 0 "$PERF" report -i "$TMPD/perf.data" --stdio --no-children -g none \
-		--sort sym --percent-limit 0.5 > "$TMPD/rep.self" 2>/dev/null
+		--sort sym --percent-limit "${BENCH_PROFILE_LIMIT:-0.5}" > "$TMPD/rep.self" 2>/dev/null
 	taskset -c 0 "$PERF" report -i "$TMPD/perf.data" --stdio --children -g none \
-		--sort sym --percent-limit 1.5 > "$TMPD/rep.children" 2>/dev/null
+		--sort sym --percent-limit "${BENCH_PROFILE_LIMIT:-1.5}" > "$TMPD/rep.children" 2>/dev/null
 	echo "PROFILE-BEGIN cfg=$cfg path=$what kind=self"
-	grep -v '^#' "$TMPD/rep.self" | grep -v '^$' | head -n 45
+	grep -v '^#' "$TMPD/rep.self" | grep -v '^$' | head -n 80
 	echo "PROFILE-END"
 	echo "PROFILE-BEGIN cfg=$cfg path=$what kind=children"
-	grep -v '^#' "$TMPD/rep.children" | grep -v '^$' | head -n 80
+	grep -v '^#' "$TMPD/rep.children" | grep -v '^$' | head -n 150
 	echo "PROFILE-END"
 	rm -f "$TMPD/perf.data"
 }
 
+NCPU=$(nproc)
+# This script and what it starts run on CPU 0, and so does every IRQ
+# that can move (the serial port that carries the marks among them).
+taskset -pc 0 $$ >/dev/null
+for f in /proc/irq/*/smp_affinity_list; do echo 0 > "$f" 2>/dev/null; done
 modprobe xt_SYNGATE 2>/dev/null || log "modprobe xt_SYNGATE failed"
 modprobe dummy 2>/dev/null
 echo "BENCH info kernel=$(uname -r) backend=$BACKEND secs=$SECS reps=$REPS rates=${RATES// /,}" \
-	"bulk_bytes=$BULK mem_syns=$MEMSYNS batch=$BATCH cpus=$(nproc)"
+	"bulk_bytes=$BULK mem_syns=$MEMSYNS batch=$BATCH cpus=$NCPU"
 
-names() { case $1 in a) echo SYNGATE ;; b) echo SYNPROXY ;; c) echo syncookies ;; d) echo none ;; esac; }
+names() { case $1 in a) echo SYNGATE ;; b) echo SYNPROXY ;; c) echo syncookies ;; d) echo none ;; e) echo rules-only ;; esac; }
 
 ALL=$(echo "$CONFIGS$BULK_CONFIGS" | fold -w1 | awk '!s[$0]++' | tr -d '\n')
 has() { case $1 in *"$2"*) return 0 ;; esac; return 1; }
@@ -385,7 +562,10 @@ for rep in $(seq 1 "$REPS"); do
 			done
 			stop_server
 		fi
-		has "$BULK_CONFIGS" "$cfg" && bulk_run "$cfg" "$rep"
+		if has "$BULK_CONFIGS" "$cfg"; then
+			bulk_run "$cfg" "$rep"
+			est_run "$cfg" "$rep"
+		fi
 	done
 done
 

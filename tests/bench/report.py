@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn the BENCH lines of tests/bench/guest.sh into the `make bench` report.
 
-usage: report.py GUEST_OUTPUT OUTDIR
+usage: report.py GUEST_OUTPUT OUTDIR [MARKS]
 
 Writes OUTDIR/bench.csv (every figure per configuration: median, min, max,
 reps), OUTDIR/runs.csv (every run), OUTDIR/sweep.dat + OUTDIR/bench.png
@@ -11,8 +11,12 @@ plus machine-readable lines
     ratio.<figure>.syngate_vs_synproxy=<x>
     ratio.<figure>.syngate_vs_syncookies=<x>
     ratio.<figure>.syngate_vs_none=<x>         (established-path figures)
-CPU figures are gateway CPU (vCPU 1) busy time from /proc/stat, in
-USER_HZ ticks (10 ms); under qemu TCG only ratios mean anything.
+CPU figures are the gateway's CPU (vCPU 1). With MARKS (scripts/vm/
+cpumarks.py output: "<label> <vCPU0 ns> <vCPU1 ns>" at the guest's marks)
+they are the host CPU time of vCPU 1's emulation thread over each run,
+which a loaded host does not inflate; the guest's own /proc/stat figure
+(window minus idle) is kept beside them as *_guest. Under qemu TCG only
+ratios mean anything.
 """
 import csv
 import os
@@ -21,7 +25,7 @@ import statistics
 import subprocess
 import sys
 
-NAMES = {"a": "SYNGATE", "b": "SYNPROXY", "c": "syncookies", "d": "none"}
+NAMES = {"a": "SYNGATE", "b": "SYNPROXY", "c": "syncookies", "d": "none", "e": "rules-only"}
 HZ = 100.0
 IDLE = {"native_safe_halt", "default_idle", "amd_e400_idle", "default_idle_call",
         "cpuidle_idle_call", "do_idle", "acpi_idle_do_entry", "mwait_idle"}
@@ -49,10 +53,36 @@ def parse(path):
             kv = dict(w.split("=", 1) for w in words[2:] if "=" in w)
             if kind == "info":
                 info = kv
-            elif kind in ("flood", "bulk", "mem", "error"):
+            elif kind in ("flood", "bulk", "est", "mem", "error"):
                 kv["kind"] = kind
                 runs.append(kv)
     return info, runs, profiles
+
+
+def read_marks(path):
+    marks = {}
+    if not path or not os.path.exists(path):
+        return marks
+    with open(path, errors="replace") as f:
+        for line in f:
+            p = line.split()
+            # "<id> start|end <ns>..."
+            if len(p) >= 4 and p[1] in ("start", "end"):
+                marks[(p[0], p[1])] = [int(x) for x in p[2:]]
+    return marks
+
+
+def attach_host_cpu(runs, marks):
+    """Host CPU seconds of each vCPU thread over each marked run."""
+    n = 0
+    for r in runs:
+        a, b = marks.get((r.get("mark"), "start")), marks.get((r.get("mark"), "end"))
+        if not a or not b or len(a) < 2 or len(b) < 2 or min(a + b) < 0:
+            continue
+        r["hcpu0"] = f"{(b[0] - a[0]) / 1e9:.6f}"
+        r["hcpu1"] = f"{(b[1] - a[1]) / 1e9:.6f}"
+        n += 1
+    return n
 
 
 def num(x):
@@ -67,6 +97,7 @@ def flood_figures(r):
     fgs = num(r["fg_secs"])
     syn = num(r["synacks"])
     cpu = busy(r, win)
+    gcpu = guest_busy(r, win)
     ok, fail = num(r["ok"]), num(r["fail"])
     return {
         "offered_pps": num(r["sent"]) / fgs if fgs > 0 else float("nan"),
@@ -74,6 +105,7 @@ def flood_figures(r):
         "gw_cpu_util_pct": 100.0 * cpu / win if win > 0 else float("nan"),
         "gw_cpu_s_per_msyn": cpu / (syn / 1e6) if syn > 0 else float("nan"),
         "synack_per_cpu_s": syn / cpu if cpu > 0 else float("nan"),
+        "synack_per_cpu_s_guest": syn / gcpu if gcpu > 0 else float("nan"),
         "gw_softirq_share_pct": 100.0 * num(r["cpu1_sirq"]) / num(r["cpu1"])
         if num(r["cpu1"]) > 0 else float("nan"),
         "backlog_drops": num(r["drops"]),
@@ -85,8 +117,17 @@ def flood_figures(r):
 
 
 def busy(r, win):
-    """Gateway CPU seconds: window minus nohz-timestamped idle when known
-    (tick-sampled busy time is unreliable under TCG), else the tick count."""
+    """Gateway CPU seconds: the host's count for vCPU 1 when marked, else
+    the guest's."""
+    if "hcpu1" in r:
+        return num(r["hcpu1"])
+    return guest_busy(r, win)
+
+
+def guest_busy(r, win):
+    """Gateway CPU seconds as the guest sees them: window minus
+    nohz-timestamped idle when known (tick-sampled busy time is unreliable
+    under TCG), else the tick count."""
     if "cpu1_idle" in r and win == win and win > 0:
         return max(win - num(r["cpu1_idle"]) / HZ, 0.0)
     return num(r["cpu1"]) / HZ
@@ -95,12 +136,28 @@ def busy(r, win):
 def bulk_figures(r):
     by, us = num(r["bytes"]), num(r["us"])
     cpu = busy(r, num(r.get("win")))
+    gcpu = guest_busy(r, num(r.get("win")))
+    pk = num(r.get("pkts"))
     if us <= 0:
         return None
     return {
         "bulk_mb_per_s": by / us,
         "gw_cpu_s_per_gb": cpu / (by / 1e9) if by > 0 else float("nan"),
         "bulk_mb_per_cpu_s": by / 1e6 / cpu if cpu > 0 else float("nan"),
+        "bulk_mb_per_cpu_s_guest": by / 1e6 / gcpu if gcpu > 0 else float("nan"),
+        "gw_cpu_us_per_pkt": 1e6 * cpu / pk if pk > 0 else float("nan"),
+    }
+
+
+def est_figures(r):
+    win, rx, fwd = num(r.get("win")), num(r.get("rx")), num(r.get("fwd"))
+    cpu = busy(r, win)
+    gcpu = guest_busy(r, win)
+    return {
+        "est_fwd_per_s": fwd / win if win > 0 else float("nan"),
+        "est_fwd_per_cpu_s": fwd / cpu if cpu > 0 else float("nan"),
+        "est_fwd_per_cpu_s_guest": fwd / gcpu if gcpu > 0 else float("nan"),
+        "est_fwd_pct": 100.0 * fwd / rx if rx > 0 else float("nan"),
     }
 
 
@@ -127,13 +184,16 @@ def cell(a):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: report.py GUEST_OUTPUT OUTDIR")
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: report.py GUEST_OUTPUT OUTDIR [MARKS]")
     src, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
     info, runs, profiles = parse(src)
     if not runs:
         sys.exit("report.py: no BENCH lines in " + src)
+    marked = attach_host_cpu(runs, read_marks(sys.argv[3] if len(sys.argv) == 4 else None))
+    cpu_src = ("host CPU time of the gateway's vCPU thread" if marked
+               else "the guest's /proc/stat (no host marks)")
 
     # every run, flattened
     with open(os.path.join(outdir, "runs.csv"), "w", newline="") as f:
@@ -145,6 +205,7 @@ def main():
 
     floods = [r for r in runs if r["kind"] == "flood"]
     bulks = [r for r in runs if r["kind"] == "bulk"]
+    ests = [r for r in runs if r["kind"] == "est"]
     mems = [r for r in runs if r["kind"] == "mem"]
     rates = []
     for r in floods:
@@ -152,6 +213,7 @@ def main():
             rates.append(r["rate"])
     cfgs_f = sorted({r["cfg"] for r in floods})
     cfgs_b = sorted({r["cfg"] for r in bulks})
+    cfgs_e = sorted({r["cfg"] for r in ests})
 
     # figures[(cfg, rate)][name] = agg
     fl = {}
@@ -165,11 +227,17 @@ def main():
         figs = [g for g in (bulk_figures(r) for r in bulks if r["cfg"] == c) if g]
         if figs:
             bk[c] = {k: agg([g[k] for g in figs]) for k in figs[0]}
+    es = {}
+    for c in cfgs_e:
+        figs = [est_figures(r) for r in ests if r["cfg"] == c]
+        es[c] = {k: agg([g[k] for g in figs]) for k in figs[0]}
     sat = "0" if "0" in rates else (rates[-1] if rates else None)
 
     print(f"\nsyngate benchmark  kernel={info.get('kernel', '?')} backend={info.get('backend', '?')}"
           f" reps={info.get('reps', '?')} flood_secs={info.get('secs', '?')}"
           f" (median [min-max] over reps; gateway = vCPU 1; qemu TCG: compare ratios only)")
+    print(f"gateway CPU figures: {cpu_src} ({marked} of {len(runs)} runs marked);"
+          f" *_guest: the guest's own accounting")
 
     # sweep table
     print("\n== SYN flood sweep (offered rate: target pps, 0 = generator's maximum)")
@@ -207,12 +275,16 @@ def main():
             put("synack_rate_max", c, a["synack_per_s"])
             put("gw_cpu_util_at_max", c, a["gw_cpu_util_pct"])
             put("synack_per_gw_cpu_s", c, a["synack_per_cpu_s"])
+            put("synack_per_gw_cpu_s_guest", c, a["synack_per_cpu_s_guest"])
             put("gw_cpu_s_per_msyn", c, a["gw_cpu_s_per_msyn"])
             put("legit_success_pct", c, a["legit_success_pct"])
             put("legit_p50_ms", c, a["legit_p50_ms"])
             put("legit_p99_ms", c, a["legit_p99_ms"])
     for c in cfgs_b:
         for k, a in bk[c].items() if c in bk else []:
+            put(k, c, a)
+    for c in cfgs_e:
+        for k, a in es[c].items():
             put(k, c, a)
     for r in mems:
         c = r["cfg"]
@@ -224,6 +296,7 @@ def main():
         "synack_rate_max": "SYN-ACK/s at the generator's max rate",
         "gw_cpu_util_at_max": "gateway CPU % at that rate",
         "synack_per_gw_cpu_s": "SYN-ACKs per gateway CPU-second (1-CPU saturation rate)",
+        "synack_per_gw_cpu_s_guest": "  the same, CPU as the guest counts it",
         "gw_cpu_s_per_msyn": "gateway CPU s per million SYN-ACKs",
         "legit_success_pct": "legit connections ok % during max flood",
         "legit_p50_ms": "legit connect p50 ms during max flood",
@@ -231,11 +304,17 @@ def main():
         "bulk_mb_per_s": "bulk MB/s, one connection (both directions)",
         "gw_cpu_s_per_gb": "gateway CPU s per GB forwarded",
         "bulk_mb_per_cpu_s": "bulk MB per gateway CPU-second",
+        "bulk_mb_per_cpu_s_guest": "  the same, CPU as the guest counts it",
+        "gw_cpu_us_per_pkt": "gateway CPU us per forwarded segment (bulk)",
+        "est_fwd_per_s": "established segments forwarded/s, gateway saturated",
+        "est_fwd_per_cpu_s": "established segments per gateway CPU-second",
+        "est_fwd_per_cpu_s_guest": "  the same, CPU as the guest counts it",
+        "est_fwd_pct": "replayed segments forwarded % (must be ~100)",
         "mem_ct_entries_growth": "conntrack entries growth, 1M spoofed SYNs",
         "mem_ct_slab_objs_growth": "nf_conntrack slab objects growth",
         "mem_slab_kb_growth": "Slab kB growth (whole guest)",
     }
-    cfgs = [c for c in "abcd" if any(c in summary[f] for f in summary)]
+    cfgs = [c for c in "abcde" if any(c in summary[f] for f in summary)]
     print("\n== Summary per configuration (median [min-max])")
     hdr = ["figure"] + [NAMES[c] for c in cfgs]
     rows = [[desc.get(f, f)] + [cell(summary[f].get(c)) for c in cfgs] for f in order]
@@ -247,7 +326,7 @@ def main():
         s = summary[f]
         if "a" not in s or f.startswith("mem_"):
             continue
-        for o, tag in (("b", "synproxy"), ("c", "syncookies"), ("d", "none")):
+        for o, tag in (("b", "synproxy"), ("c", "syncookies"), ("d", "none"), ("e", "rulesonly")):
             if o in s and s[o][0] not in (0, None) and s[o][0] == s[o][0]:
                 ratios.append((f, tag, s["a"][0] / s[o][0]))
     print("\n== Ratios (SYNGATE / other, medians; >1 is better for rates, worse for CPU cost/latency)")
@@ -265,13 +344,17 @@ def main():
     for r in bulks:
         for k, v in (bulk_figures(r) or {}).items():
             per_rep.setdefault((k, r["cfg"]), {})[r["rep"]] = v
+    for r in ests:
+        for k, v in est_figures(r).items():
+            per_rep.setdefault((k, r["cfg"]), {})[r["rep"]] = v
     fig_of = {"synack_per_s": "synack_rate_max", "gw_cpu_util_pct": "gw_cpu_util_at_max",
-              "synack_per_cpu_s": "synack_per_gw_cpu_s"}
+              "synack_per_cpu_s": "synack_per_gw_cpu_s",
+              "synack_per_cpu_s_guest": "synack_per_gw_cpu_s_guest"}
     print("\n== Paired ratios (SYNGATE / other within each repetition: median [min-max], n)")
     for (k, c), vals in sorted(per_rep.items()):
         if c != "a":
             continue
-        for o, tag in (("b", "synproxy"), ("c", "syncookies"), ("d", "none")):
+        for o, tag in (("b", "synproxy"), ("c", "syncookies"), ("d", "none"), ("e", "rulesonly")):
             other = per_rep.get((k, o), {})
             xs = [vals[rp] / other[rp] for rp in vals
                   if rp in other and other[rp] not in (0, None) and other[rp] == other[rp]
@@ -337,6 +420,8 @@ def table(hdr, rows):
 
 
 def plot(outdir, fl, cfgs, rates):
+    if not cfgs:
+        return
     dat = os.path.join(outdir, "sweep.dat")
     with open(dat, "w") as f:
         for c in cfgs:
