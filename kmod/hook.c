@@ -150,17 +150,24 @@ static unsigned int syngate_retrans_ack(struct net *net,
 
 /*
  * A client ACK on an entry whose connection has ended (TIME_WAIT, or
- * CLOSE after a reset). If it returns a genuine cookie, the client has
- * reused the 4-tuple and completed a new handshake with us while
- * conntrack still remembers the old one: the old entry and its offsets
- * must go, or the new connection would be translated with them. Anything
- * else is a late segment of the old connection and goes on as it is.
+ * CLOSE after a reset). If it returns a genuine cookie and starts above
+ * everything the old connection sent, the client has reused the 4-tuple
+ * and completed a new handshake with us while conntrack still remembers
+ * the old one: the old entry and its offsets must go, or the new
+ * connection would be translated with them. Anything else is a late
+ * segment of the old connection and goes on as it is: that includes a
+ * delayed duplicate of the old connection's own third ACK or first data,
+ * whose cookie is still within its lifetime, and which must not open
+ * the server a connection (and hand it data) that the client has closed.
  */
 static unsigned int syngate_reuse_ack(struct net *net, struct nf_conn *ct,
 				      struct syngate_pkt *p)
 {
+	u32 old_end = READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].td_end);
 	struct syngate_seg syn;
 
+	if (!syngate_isn_reopens(old_end, ntohl(p->th.seq) - 1))
+		return NF_ACCEPT;
 	if (syngate_check_client_ack(net, p, &syn))
 		return NF_ACCEPT;
 	nf_ct_kill(ct);

@@ -46,6 +46,17 @@ static inline s32 syngate_rst_offset(u32 cookie, u32 rst_seq)
 }
 
 /*
+ * RFC 1122 4.2.2.13: a connection in TIME-WAIT may be reopened by a new
+ * incarnation whose initial sequence number is above every sequence
+ * number of the old one. @old_end is one past the old connection's last
+ * (conntrack's td_end), @isn the new one's initial sequence number.
+ */
+static inline bool syngate_isn_reopens(u32 old_end, u32 isn)
+{
+	return (s32)(isn - old_end) >= 0;
+}
+
+/*
  * A server window, scaled by the server's @srv_ws, re-expressed for a
  * client that scales by @cli_ws. Rounds down: never promise the client
  * more room than the server has.

@@ -342,6 +342,11 @@ expect_thirdack_data_SYNGATE="direct"
 # entry expires (120 s): reference deviation "stall".  Expected: "ok".
 expect_reuse_SYNPROXY="stall"
 expect_reuse_SYNGATE="ok"
+# late-ack: a delayed duplicate of the third ACK after the connection
+# closed (gateway entry in TIME_WAIT) must not reopen it: no SYN to the
+# server. SYNPROXY ignores ACKs in TIME_WAIT.
+expect_late_ack_SYNPROXY="closed"
+expect_late_ack_SYNGATE="closed"
 
 # lossy, TSecr: every TSecr the server receives must be one of its own TSvals.
 # SYNPROXY's own ACK that completes the server's handshake carries the

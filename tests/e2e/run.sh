@@ -34,7 +34,7 @@ E2E_LOSSY_LOSS=${E2E_LOSSY_LOSS:-2%}
 E2E_LOSSY_TIMEOUT=${E2E_LOSSY_TIMEOUT:-120}
 E2E_HEAVY_BACKEND=${E2E_HEAVY_BACKEND:-nft}
 
-SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy rules"
+SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse late-ack lossy rules"
 HEAVY="flood lossy"
 
 # ---------------------------------------------------------------- helpers
@@ -456,6 +456,92 @@ sc_closed_port() {
     fi
 }
 
+# late-ack: a delayed duplicate of a finished connection's third ACK,
+# arriving while the gateway's conntrack entry is in TIME_WAIT. Its cookie
+# is still within its lifetime; it must not make the proxy open the server
+# a new connection (which would hand the server a connection, and any data
+# the segment carries, that the client closed).
+sc_late_ack() {
+    local name=late-ack t0 so co td ack sport=43000 syn0 syn1 want seen line
+    local seq ackno ts opts=none
+    t0=$(now_s)
+    want=$(expect late_ack)
+    if ! have_cmd tcpdump; then
+        skip $name "tcpdump missing"
+        return
+    fi
+    newfile so srv
+    newfile co cli
+    newfile td capture
+    clean_state
+    if ! start_server "$so" -T 3000 -n 1024; then
+        fail $name "expected the server to listen"
+        return
+    fi
+    # the client's segments to the server as text, absolute numbers
+    ip netns exec "$NS_C" tcpdump -Z root --immediate-mode -l -i c0 -nn -S \
+        "tcp and src port $sport and dst port $E2E_PORT" >"$td" 2>"$td.err" &
+    local tdp=$! i
+    for i in $(seq 1 50); do
+        grep -q listening "$td.err" && break
+        sleep 0.1
+        : "$i"
+    done
+    client -s $sport -n 1024 -T 3000 >"$co" 2>&1
+    sleep 0.5
+    kill $tdp 2>/dev/null
+    wait $tdp 2>/dev/null
+    stop_server
+    if ! grep -q "^client: ok" "$co"; then
+        fail $name "expected the first connection to work: $(tr '\n' ' ' <"$co")"
+        return
+    fi
+    # the third ACK: the client's first pure ACK (tcpdump prints no seq
+    # for it: it is the SYN's plus one)
+    line=$(grep -o "Flags \[\.\], ack [0-9]*, win [0-9]*\(, options \[[^]]*\]\)*, length 0" \
+        "$td" | head -n 1)
+    seq=$(sed -n 's/.*Flags \[S\], seq \([0-9]*\),.*/\1/p' "$td" | head -n 1)
+    [ -n "$seq" ] && seq=$(( (seq + 1) % 4294967296 ))
+    ackno=$(echo "$line" | sed -n 's/.*ack \([0-9]*\),.*/\1/p')
+    ts=$(echo "$line" | sed -n 's/.*TS val \([0-9]*\) ecr \([0-9]*\).*/\1:\2/p')
+    if [ -z "$seq" ] || [ -z "$ackno" ]; then
+        fail $name "expected to capture the third ACK, got: $(head -c 600 "$td")"
+        return
+    fi
+    for i in $(seq 1 30); do
+        in_gw conntrack -L 2>/dev/null | grep "sport=$sport " | grep -q TIME_WAIT && break
+        sleep 0.1
+    done
+    if ! in_gw conntrack -L 2>/dev/null | grep "sport=$sport " | grep -q TIME_WAIT; then
+        fail $name "expected the gateway's entry in TIME_WAIT: $(in_gw conntrack -L 2>/dev/null | grep "sport=$sport " | tr '\n' ' ')"
+        return
+    fi
+    # count SYNs reaching the server for this 4-tuple (a rule with no
+    # target counts and goes on)
+    in_srvns "$IPT" -I INPUT 1 -p tcp --syn --sport $sport --dport "$E2E_PORT"
+    syn0=$(in_srvns "$IPT" -L INPUT 1 -vnx | awk '{ print $1 }')
+    [ -n "$ts" ] && opts="nop,nop,ts=$ts"
+    stat_delta_begin
+    # shellcheck disable=SC2086
+    in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" --sport $sport \
+        --dport "$E2E_PORT" --flags A --seq "$seq" --ack "$ackno" --opts "$opts" >/dev/null 2>&1
+    sleep 1
+    stat_delta_end
+    syn1=$(in_srvns "$IPT" -L INPUT 1 -vnx | awk '{ print $1 }')
+    in_srvns "$IPT" -D INPUT -p tcp --syn --sport $sport --dport "$E2E_PORT"
+    if [ "$((syn1 - syn0))" -gt 0 ] || [ "$D_REO" -gt 0 ]; then
+        seen=reopened
+    else
+        seen=closed
+    fi
+    ack="seq=$seq ack=$ackno ts=${ts:-none} server_syns=+$((syn1 - syn0)) $(stat_str)"
+    if [ "$seen" != "$want" ]; then
+        fail $name "expected a late duplicate third ACK to leave the closed connection $want, saw $seen ($ack)"
+        return
+    fi
+    pass $name "time=$(elapsed "$t0")s $ack"
+}
+
 sc_reuse() {
     local name=reuse t0 so co i want seen="ok" figs="" rc sport=40000
     t0=$(now_s)
@@ -808,6 +894,7 @@ run_scenario() {
         third-ack) sc_third_ack ;;
         closed-port) sc_closed_port ;;
         reuse) sc_reuse ;;
+        late-ack) sc_late_ack ;;
         lossy) sc_lossy ;;
         rules) sc_rules ;;
     esac
