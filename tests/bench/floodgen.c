@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../progs/common.h"
+
 #define ETH_HLEN_	14
 #define IP_HLEN		20
 #define TCP_HLEN	40	/* 20 + 20 bytes of options */
@@ -55,15 +57,8 @@ static void on_sig(int sig)
 	stop = 1;
 }
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void sleep_us(uint64_t us)
+/* Unlike common.h's sleep_us(), a signal that sets stop ends the nap. */
+static void nap_us(uint64_t us)
 {
 	struct timespec ts = {
 		.tv_sec = (time_t)(us / 1000000u),
@@ -83,38 +78,6 @@ static uint32_t rnd32(void)
 	rng ^= rng << 25;
 	rng ^= rng >> 27;
 	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 static void usage(const char *msg)
@@ -153,12 +116,28 @@ struct cfg {
 
 static uint8_t frames[MAX_BATCH][FRAME_LEN];
 
+/* Both checksums of an IPv4 header of @ihl bytes and the TCP segment after it. */
+static void ipv4_tcp_csums(uint8_t *ip, size_t ihl, size_t tcplen)
+{
+	uint8_t *tcp = ip + ihl;
+	uint32_t sum;
+
+	put16(ip + 10, 0);
+	put16(ip + 10, csum_fold(csum_add(0, ip, ihl)));
+	put16(tcp + 16, 0);
+	sum = csum_add(0, ip + 12, 8);	/* pseudo header: addresses */
+	sum += IPPROTO_TCP + (uint32_t)tcplen;
+	sum = csum_add(sum, tcp, tcplen);
+	put16(tcp + 16, csum_fold(sum));
+}
+
 #define REPLAY_MAX	16
 #define REPLAY_LEN	1518
 static uint8_t replay[REPLAY_MAX][REPLAY_LEN];
 static size_t replay_len[REPLAY_MAX];
 
-static uint32_t get32(const uint8_t *p, bool swap)
+/* A 32-bit field of a pcap header, in the byte order of the file. */
+static uint32_t pcap32(const uint8_t *p, bool swap)
 {
 	uint32_t v;
 
@@ -173,9 +152,8 @@ static uint32_t get32(const uint8_t *p, bool swap)
  */
 static void replay_fix_csum(uint8_t *f, size_t len)
 {
-	uint8_t *ip = f + ETH_HLEN_, *tcp;
+	uint8_t *ip = f + ETH_HLEN_;
 	size_t ihl, tot;
-	uint32_t sum;
 
 	if (f[12] != 0x08 || f[13] != 0x00 || (ip[0] >> 4) != 4 || ip[9] != IPPROTO_TCP)
 		return;
@@ -183,14 +161,7 @@ static void replay_fix_csum(uint8_t *f, size_t len)
 	tot = (size_t)ip[2] << 8 | ip[3];
 	if (ihl < IP_HLEN || tot < ihl + 20 || ETH_HLEN_ + tot > len)
 		return;
-	put16(ip + 10, 0);
-	put16(ip + 10, csum_fold(csum_add(0, ip, ihl)));
-	tcp = ip + ihl;
-	put16(tcp + 16, 0);
-	sum = csum_add(0, ip + 12, 8);
-	sum += IPPROTO_TCP + (uint32_t)(tot - ihl);
-	sum = csum_add(sum, tcp, tot - ihl);
-	put16(tcp + 16, csum_fold(sum));
+	ipv4_tcp_csums(ip, ihl, tot - ihl);
 }
 
 /* Read up to REPLAY_MAX Ethernet frames of a pcap file; return how many. */
@@ -212,11 +183,11 @@ static unsigned int replay_load(const char *path)
 		swap = true;
 	else
 		usage("--replay: not a pcap file");
-	if (get32(gh + 20, swap) != 1)
+	if (pcap32(gh + 20, swap) != 1)
 		usage("--replay: not an Ethernet capture");
 	while (n < REPLAY_MAX && fread(rh, sizeof(rh), 1, f) == 1) {
-		len = get32(rh + 8, swap);
-		if (len != get32(rh + 12, swap) || len < ETH_HLEN_ + IP_HLEN ||
+		len = pcap32(rh + 8, swap);
+		if (len != pcap32(rh + 12, swap) || len < ETH_HLEN_ + IP_HLEN ||
 		    len > REPLAY_LEN)
 			usage("--replay: truncated or oversized frame in the capture");
 		if (fread(replay[n], len, 1, f) != 1)
@@ -260,7 +231,7 @@ static void frame_init(uint8_t *f, const struct cfg *c, const uint8_t *smac)
 static void frame_fill(uint8_t *f, const struct cfg *c)
 {
 	uint8_t *ip = f + ETH_HLEN_, *tcp = ip + IP_HLEN;
-	uint32_t src, sum;
+	uint32_t src;
 
 	do
 		src = c->net | (rnd32() & ~c->mask);
@@ -268,16 +239,10 @@ static void frame_fill(uint8_t *f, const struct cfg *c)
 					 (src & ~c->mask) == ~c->mask));
 	put16(ip + 4, (uint16_t)rnd32());
 	put32(ip + 12, src);
-	put16(ip + 10, 0);
-	put16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN)));
 	put16(tcp, (uint16_t)(1024 + rnd32() % 64512));
 	put32(tcp + 4, rnd32());
 	put32(tcp + 20 + 8, rnd32());
-	put16(tcp + 16, 0);
-	sum = csum_add(0, ip + 12, 8);	/* pseudo header: addresses */
-	sum += IPPROTO_TCP + TCP_HLEN;
-	sum = csum_add(sum, tcp, TCP_HLEN);
-	put16(tcp + 16, csum_fold(sum));
+	ipv4_tcp_csums(ip, IP_HLEN, TCP_HLEN);
 }
 
 int main(int argc, char **argv)
@@ -420,7 +385,7 @@ int main(int argc, char **argv)
 				n = (unsigned int)burst;
 			due = start + sent * 1000000u / c.rate;
 			if (due > now) {
-				sleep_us((due < end ? due : end) - now);
+				nap_us((due < end ? due : end) - now);
 				continue;
 			}
 		}

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small helpers shared by tcpxfer and pktcraft.  Header-only on purpose:
- * both programs stay a single translation unit plus this file, so the VM
- * harness only ever has to copy two self-contained binaries.
+ * Small helpers shared by the test programs: tcpxfer and pktcraft here,
+ * tests/bench/floodgen and tests/stress/tcpfuzz.  Header-only on purpose:
+ * each program stays a single translation unit plus this file, so the VM
+ * harness only ever has to copy self-contained binaries.
  */
 #ifndef SYNGATE_PROGS_COMMON_H
 #define SYNGATE_PROGS_COMMON_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -75,6 +77,49 @@ static inline uint64_t rng_next(uint64_t *state)
 {
 	*state += 0x9e3779b97f4a7c15ull;
 	return mix64(*state);
+}
+
+/* Network byte order in and out of packet buffers. */
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static inline uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+/* The Internet checksum: add 16-bit words (a last odd byte padded)... */
+static inline uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += get16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+/* ...then fold the carries and complement. */
+static inline uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
 }
 
 #endif /* SYNGATE_PROGS_COMMON_H */

@@ -237,28 +237,6 @@ static void flags_str(uint8_t f, char *out)
 	*out = '\0';
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
 /* ---- TCP options -------------------------------------------------------- */
 
 static void opt_put(struct tcpopts *o, const uint8_t *b, size_t n,
@@ -482,24 +460,6 @@ static int opts_find_ts(const uint8_t *p, size_t len, uint32_t *val,
 }
 
 /* ---- building packets --------------------------------------------------- */
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += get16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 /* TCP checksum over the pseudo header and @len bytes of segment. */
 static uint16_t tcp_csum(const struct addr *src, const struct addr *dst,

@@ -72,6 +72,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../progs/common.h"
+
 #ifndef IPV6_HDRINCL
 #define IPV6_HDRINCL	36
 #endif
@@ -125,53 +127,8 @@ static void rnd_bytes(uint8_t *p, size_t n)
 		*p++ = (uint8_t)rnd();
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static void sleep_us(uint64_t us)
+/* Unlike common.h's sleep_us(), a signal (SIGTERM: stop) ends the nap. */
+static void nap_us(uint64_t us)
 {
 	struct timespec ts = {
 		.tv_sec = (time_t)(us / 1000000),
@@ -368,10 +325,10 @@ static uint16_t tcp_csum(const uint8_t *t, size_t len, const uint8_t *src,
 	uint32_t sum;
 	size_t alen = v6 ? 16 : 4;
 
-	sum = sum16(src, alen, 0);
-	sum = sum16(dst, alen, sum);
+	sum = csum_add(0, src, alen);
+	sum = csum_add(sum, dst, alen);
 	sum += 6 + (uint32_t)len;
-	return fold(sum16(t, len, sum));
+	return csum_fold(csum_add(sum, t, len));
 }
 
 /* TCP segment into @t; returns its length. */
@@ -539,6 +496,31 @@ static void ext_chain(struct tmpl *t)
 }
 
 /* Make one pool entry. */
+/* The first fragment only: 8, 16 or 24 bytes of the segment. */
+static void frag_first(struct tmpl *t)
+{
+	t->mode = IPM_FIRST;
+	t->split = (uint16_t)(8 * (1 + rnd() % 3));
+	t->kinds |= 1u << K_FRAG_FIRST;
+}
+
+/* A later fragment with no first one before it. */
+static void frag_tail(struct tmpl *t)
+{
+	t->mode = IPM_TAIL;
+	t->tail_off = (uint16_t)(1 + rnd() % 64);
+	t->tail_mf = rnd() % 2;
+	t->kinds |= 1u << K_FRAG_TAIL;
+}
+
+/* The segment in two real fragments (needs more than 8 bytes carried). */
+static void frag_split(struct tmpl *t)
+{
+	t->mode = IPM_SPLIT;
+	t->split = (uint16_t)(8 * (1 + rnd() % ((t->carried - 1u) / 8)));
+	t->kinds |= 1u << K_FRAG_SPLIT;
+}
+
 static void tmpl_make(struct tmpl *t, const struct cfg *c,
 		      unsigned long long *optkinds)
 {
@@ -584,18 +566,11 @@ static void tmpl_make(struct tmpl *t, const struct cfg *c,
 	p = pct();
 	if (!c->v6) {
 		if (p < 3) {
-			t->mode = IPM_FIRST;
-			t->split = (uint16_t)(8 * (1 + rnd() % 3));
-			t->kinds |= 1u << K_FRAG_FIRST;
+			frag_first(t);
 		} else if (p < 6) {
-			t->mode = IPM_TAIL;
-			t->tail_off = (uint16_t)(1 + rnd() % 64);
-			t->tail_mf = rnd() % 2;
-			t->kinds |= 1u << K_FRAG_TAIL;
+			frag_tail(t);
 		} else if (p < 12 && t->carried > 8) {
-			t->mode = IPM_SPLIT;
-			t->split = (uint16_t)(8 * (1 + rnd() % ((t->carried - 1u) / 8)));
-			t->kinds |= 1u << K_FRAG_SPLIT;
+			frag_split(t);
 		} else if (p < 17) {
 			size_t i;
 
@@ -619,24 +594,14 @@ static void tmpl_make(struct tmpl *t, const struct cfg *c,
 	} else {
 		if (p < 20) {
 			ext_chain(t);
-			if (t->ext_frag >= 0 && rnd() % 2 && t->carried > 8) {
-				t->mode = IPM_SPLIT;
-				t->split = (uint16_t)(8 * (1 + rnd() % ((t->carried - 1u) / 8)));
-				t->kinds |= 1u << K_FRAG_SPLIT;
-			}
+			if (t->ext_frag >= 0 && rnd() % 2 && t->carried > 8)
+				frag_split(t);
 		} else if (p < 22) {
-			t->mode = IPM_FIRST;
-			t->split = (uint16_t)(8 * (1 + rnd() % 3));
-			t->kinds |= 1u << K_FRAG_FIRST;
+			frag_first(t);
 		} else if (p < 24) {
-			t->mode = IPM_TAIL;
-			t->tail_off = (uint16_t)(1 + rnd() % 64);
-			t->tail_mf = rnd() % 2;
-			t->kinds |= 1u << K_FRAG_TAIL;
+			frag_tail(t);
 		} else if (p < 30 && t->carried > 8) {
-			t->mode = IPM_SPLIT;
-			t->split = (uint16_t)(8 * (1 + rnd() % ((t->carried - 1u) / 8)));
-			t->kinds |= 1u << K_FRAG_SPLIT;
+			frag_split(t);
 		}
 	}
 	if (t->mode == IPM_FIRST && t->split > t->carried)
@@ -680,7 +645,7 @@ static void ip4_finish(uint8_t *ip)
 	size_t hl = (size_t)(ip[0] & 0xf) * 4;
 
 	put16(ip + 10, 0);
-	put16(ip + 10, fold(sum16(ip, hl, 0)));
+	put16(ip + 10, csum_fold(csum_add(0, ip, hl)));
 }
 
 /*
@@ -857,7 +822,7 @@ static int cmd_flood(const struct cfg *c)
 	unsigned long long segs = 0, drops0, drops, sent_frames = 0;
 	unsigned long long backoffs = 0, whole = 0;
 	unsigned int i, k, next = 0, ifindex;
-	uint64_t t0 = now_us(), end, pause = 0;
+	uint64_t t0 = mono_us(), end, pause = 0;
 	struct sigaction sa = { .sa_handler = on_sig };
 	char path[128];
 	int dfd, one = 1;
@@ -924,7 +889,7 @@ static int cmd_flood(const struct cfg *c)
 
 	drops0 = drops = read_drops(dfd);
 	end = c->seconds > 0 ? t0 + (uint64_t)(c->seconds * 1e6) : UINT64_MAX;
-	while (!stop && segs < c->count && now_us() < end) {
+	while (!stop && segs < c->count && mono_us() < end) {
 		unsigned int first[MAX_BATCH + 1], nseg = 0, done = 0;
 		unsigned int want = o.max;
 		unsigned long long d;
@@ -932,10 +897,10 @@ static int cmd_flood(const struct cfg *c)
 
 		if (c->rate) {
 			/* bursts of ~10 ms worth, each when it is due */
-			uint64_t due = t0 + segs * 1000000 / c->rate, t = now_us();
+			uint64_t due = t0 + segs * 1000000 / c->rate, t = mono_us();
 
 			if (due > t) {
-				sleep_us(due - t < 100000 ? due - t : 100000);
+				nap_us(due - t < 100000 ? due - t : 100000);
 				continue;
 			}
 			want = (unsigned int)(c->rate / 100 + 2);
@@ -960,7 +925,7 @@ static int cmd_flood(const struct cfg *c)
 			if (r < 0) {
 				if (errno == ENOBUFS || errno == EAGAIN ||
 				    errno == EINTR) {
-					sleep_us(1000);
+					nap_us(1000);
 					continue;
 				}
 				die("tcpfuzz: sendmmsg");
@@ -997,9 +962,9 @@ static int cmd_flood(const struct cfg *c)
 		}
 		drops = d;
 		if (pause)
-			sleep_us(pause);
+			nap_us(pause);
 	}
-	secs = (double)(now_us() - t0) / 1e6;
+	secs = (double)(mono_us() - t0) / 1e6;
 	memcpy(kinds, seg_kinds, sizeof(kinds));
 	whole = kinds[K_WHOLE];
 	printf("tcpfuzz flood%s: segments=%llu frames=%llu dropped=%llu whole=%llu backoffs=%llu seconds=%.1f sps=%.0f pool=%u\n",
@@ -1080,7 +1045,7 @@ static void raw_send(struct rawout *o, const struct cfg *c, const uint8_t *t,
 		}
 		if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
 			return;		/* refused by the local stack */
-		sleep_us(1000);
+		nap_us(1000);
 	}
 }
 
@@ -1099,16 +1064,16 @@ static int rx_socket(bool v6)
 static bool wait_synack(int fd, bool v6, uint16_t sport, int ms,
 			uint32_t *seq, uint32_t *tsval, bool *has_ts)
 {
-	uint64_t end = now_us() + (uint64_t)ms * 1000;
+	uint64_t end = mono_us() + (uint64_t)ms * 1000;
 	uint8_t buf[2048];
 
-	while (now_us() < end) {
+	while (mono_us() < end) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		const uint8_t *t;
 		ssize_t n;
 		size_t off = 0, hl, i;
 
-		if (poll(&pfd, 1, (int)((end - now_us()) / 1000) + 1) <= 0)
+		if (poll(&pfd, 1, (int)((end - mono_us()) / 1000) + 1) <= 0)
 			continue;
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n <= 0)
@@ -1150,7 +1115,7 @@ static int cmd_sessions(const struct cfg *c)
 	static struct rawout o;
 	unsigned long long k, j, open = 0, segs = 0, ignored[K_MAX];
 	int rx = rx_socket(c->v6);
-	uint64_t t0 = now_us();
+	uint64_t t0 = mono_us();
 
 	rawout_init(&o, c);
 	for (k = 0; k < c->count && !stop; k++) {
@@ -1225,7 +1190,7 @@ static int cmd_sessions(const struct cfg *c)
 	}
 	printf("tcpfuzz sessions%s: tried=%llu opened=%llu segments=%llu sent=%llu seconds=%.1f\n",
 	       c->v6 ? " -6" : "", k, open, segs, o.sent,
-	       (double)(now_us() - t0) / 1e6);
+	       (double)(mono_us() - t0) / 1e6);
 	close(rx);
 	close(o.fd);
 	return open ? 0 : 1;
