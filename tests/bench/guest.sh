@@ -255,6 +255,17 @@ cpu_snap() {
 }
 
 dev_stat() { in_"$1" cat "/sys/class/net/$2/statistics/$3"; }
+# packets the gateway has received from the client and server sides
+gw_rx() { echo $(( $(dev_stat g gc rx_packets) + $(dev_stat g gs rx_packets) )); }
+
+# win_cpu T0 T1 "CPU1 BEFORE" "CPU1 AFTER" (cpu_snap): the window and
+# gateway CPU fields of a bulk or est BENCH line.
+win_cpu() {
+	# shellcheck disable=SC2086
+	set -- "$1" "$2" $3 $4
+	echo "win=$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }')" \
+		"cpu1=$(($7 - $3)) cpu1_sys=$(($8 - $4)) cpu1_sirq=$(($9 - $5)) cpu1_idle=$((${10} - $6))"
+}
 
 # Packets dropped at the input backlog (all CPUs: the generator's enqueue
 # onto CPU 1's backlog counts on CPU 1's line).
@@ -337,23 +348,20 @@ bulk_run() {
 	local cfg=$1 rep=$2 c1a c1b pa pb out us t0 t1
 	start_server "$BULK" 1
 	c1a=$(cpu_snap 1)
-	pa=$(( $(dev_stat g gc rx_packets) + $(dev_stat g gs rx_packets) ))
+	pa=$(gw_rx)
 	mark "b-$cfg-$rep start"
 	t0=$(now)
 	out=$(in_c taskset -c 0 tcpxfer client -c $SRV -p $PORT -n "$BULK" -T 20000 2>&1)
 	t1=$(now)
 	mark "b-$cfg-$rep end"
 	c1b=$(cpu_snap 1)
-	pb=$(( $(dev_stat g gc rx_packets) + $(dev_stat g gs rx_packets) ))
+	pb=$(gw_rx)
 	wait "$SRV_PID" 2>/dev/null
 	SRV_PID=""
 	us=$(echo "$out" | sed -n 's/^client: ok .*total_us=\([0-9]*\).*/\1/p')
 	[ -n "$us" ] || { log "bulk $cfg rep $rep failed: $out"; us=0; }
-	# shellcheck disable=SC2086
-	set -- $c1a $c1b
 	echo "BENCH bulk cfg=$cfg rep=$rep mark=b-$cfg-$rep bytes=$((2 * BULK)) us=$us pkts=$((pb - pa))" \
-		"win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
-		"cpu1=$(($5 - $1)) cpu1_sys=$(($6 - $2)) cpu1_sirq=$(($7 - $3)) cpu1_idle=$(($8 - $4))"
+		"$(win_cpu "$t0" "$t1" "$c1a" "$c1b")"
 }
 
 # est_run CFG REP: the established path at saturation. One idle
@@ -438,28 +446,34 @@ est_cleanup() {
 	EST_PIDS=""
 }
 
+# est_debug WHAT: with BENCH_EST_DEBUG, log the gateway's counters and
+# conntrack table.
+est_debug() {
+	[ -n "${BENCH_EST_DEBUG:-}" ] || return 0
+	log "est $1: $(in_g cat /proc/net/stat/syngate 2>/dev/null | tr '\n\t' '  ')" \
+		"ct: $(in_g conntrack -L 2>/dev/null | tr '\n' ' ')" \
+		"stats: $(in_g conntrack -S 2>/dev/null | head -1)"
+}
+
 est_run() {
 	local cfg=$1 rep=$2 fa fb ra rb c1a c1b t0 t1
 	est_prepare "$cfg" "$rep" || return 1
-	[ -n "${BENCH_EST_DEBUG:-}" ] && log "est $cfg before: $(in_g cat /proc/net/stat/syngate 2>/dev/null | tr '\n\t' '  ') ct: $(in_g conntrack -L 2>/dev/null | tr '\n' ' ') stats: $(in_g conntrack -S 2>/dev/null | head -1)"
+	est_debug "$cfg before"
 	c1a=$(cpu_snap 1)
-	ra=$(( $(dev_stat g gc rx_packets) + $(dev_stat g gs rx_packets) ))
+	ra=$(gw_rx)
 	fa=$(dev_stat g sink tx_packets)
 	mark "e-$cfg-$rep start"
 	t0=$(now)
 	est_replay "$SECS"
 	t1=$(now)
 	mark "e-$cfg-$rep end"
-	rb=$(( $(dev_stat g gc rx_packets) + $(dev_stat g gs rx_packets) ))
+	rb=$(gw_rx)
 	fb=$(dev_stat g sink tx_packets)
 	c1b=$(cpu_snap 1)
-	[ -n "${BENCH_EST_DEBUG:-}" ] && log "est $cfg after: $(in_g cat /proc/net/stat/syngate 2>/dev/null | tr '\n\t' '  ') ct: $(in_g conntrack -L 2>/dev/null | tr '\n' ' ') stats: $(in_g conntrack -S 2>/dev/null | head -1)"
+	est_debug "$cfg after"
 	est_cleanup
-	# shellcheck disable=SC2086
-	set -- $c1a $c1b
 	echo "BENCH est cfg=$cfg rep=$rep mark=e-$cfg-$rep rx=$((rb - ra)) fwd=$((fb - fa))" \
-		"win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
-		"cpu1=$(($5 - $1)) cpu1_sys=$(($6 - $2)) cpu1_sirq=$(($7 - $3)) cpu1_idle=$(($8 - $4))"
+		"$(win_cpu "$t0" "$t1" "$c1a" "$c1b")"
 }
 
 slab_kb() { awk '$1 == "Slab:" { print $2 }' /proc/meminfo; }

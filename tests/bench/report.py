@@ -26,6 +26,8 @@ import subprocess
 import sys
 
 NAMES = {"a": "SYNGATE", "b": "SYNPROXY", "c": "syncookies", "d": "none", "e": "rules-only"}
+# what SYNGATE (a) is compared with, and the tag of each ratio line
+OTHERS = (("b", "synproxy"), ("c", "syncookies"), ("d", "none"), ("e", "rulesonly"))
 HZ = 100.0
 IDLE = {"native_safe_halt", "default_idle", "amd_e400_idle", "default_idle_call",
         "cpuidle_idle_call", "do_idle", "acpi_idle_do_entry", "mwait_idle"}
@@ -326,7 +328,7 @@ def main():
         s = summary[f]
         if "a" not in s or f.startswith("mem_"):
             continue
-        for o, tag in (("b", "synproxy"), ("c", "syncookies"), ("d", "none"), ("e", "rulesonly")):
+        for o, tag in OTHERS:
             if o in s and s[o][0] not in (0, None) and s[o][0] == s[o][0]:
                 ratios.append((f, tag, s["a"][0] / s[o][0]))
     print("\n== Ratios (SYNGATE / other, medians; >1 is better for rates, worse for CPU cost/latency)")
@@ -354,7 +356,7 @@ def main():
     for (k, c), vals in sorted(per_rep.items()):
         if c != "a":
             continue
-        for o, tag in (("b", "synproxy"), ("c", "syncookies"), ("d", "none"), ("e", "rulesonly")):
+        for o, tag in OTHERS:
             other = per_rep.get((k, o), {})
             xs = [vals[rp] / other[rp] for rp in vals
                   if rp in other and other[rp] not in (0, None) and other[rp] == other[rp]
