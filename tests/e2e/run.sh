@@ -119,6 +119,22 @@ kv() {
         }' "$file"
 }
 
+# tcpdump_ready FILE...: wait (at most 5 s) until each tcpdump whose
+# standard error is in a FILE says it is listening.
+tcpdump_ready() {
+    local i f ready
+    for i in $(seq 1 50); do
+        ready=1
+        for f in "$@"; do
+            grep -q listening "$f" || ready=0
+        done
+        [ $ready = 1 ] && return 0
+        sleep 0.1
+        : "$i"
+    done
+    return 1
+}
+
 now_s() {
     date +%s.%N
 }
@@ -466,7 +482,7 @@ sc_closed_port() {
 # the segment carries, that the client closed).
 sc_late_ack() {
     local name=late-ack t0 so co td ack sport=43000 syn0 syn1 want seen line
-    local seq ackno ts opts=none
+    local seq ackno ts opts=none ct
     t0=$(now_s)
     want=$(expect late_ack)
     if ! have_cmd tcpdump; then
@@ -485,11 +501,7 @@ sc_late_ack() {
     ip netns exec "$NS_C" tcpdump -Z root --immediate-mode -l -i c0 -nn -S \
         "tcp and src port $sport and dst port $E2E_PORT" >"$td" 2>"$td.err" &
     local tdp=$! i
-    for i in $(seq 1 50); do
-        grep -q listening "$td.err" && break
-        sleep 0.1
-        : "$i"
-    done
+    tcpdump_ready "$td.err"
     client -s $sport -n 1024 -T 3000 >"$co" 2>&1
     sleep 0.5
     kill $tdp 2>/dev/null
@@ -512,13 +524,16 @@ sc_late_ack() {
         return
     fi
     for i in $(seq 1 30); do
-        in_gw conntrack -L 2>/dev/null | grep "sport=$sport " | grep -q TIME_WAIT && break
+        ct=$(in_gw conntrack -L 2>/dev/null | grep "sport=$sport ")
+        case $ct in *TIME_WAIT*) break ;; esac
         sleep 0.1
     done
-    if ! in_gw conntrack -L 2>/dev/null | grep "sport=$sport " | grep -q TIME_WAIT; then
-        fail $name "expected the gateway's entry in TIME_WAIT: $(in_gw conntrack -L 2>/dev/null | grep "sport=$sport " | tr '\n' ' ')"
-        return
-    fi
+    case $ct in
+        *TIME_WAIT*) ;;
+        *)
+            fail $name "expected the gateway's entry in TIME_WAIT: $(echo "$ct" | tr '\n' ' ')"
+            return ;;
+    esac
     # count SYNs reaching the server for this 4-tuple (a rule with no
     # target counts and goes on)
     in_srvns "$IPT" -I INPUT 1 -p tcp --syn --sport $sport --dport "$E2E_PORT"
@@ -731,14 +746,7 @@ sc_lossy() {
     ip netns exec "$NS_C" tcpdump -Z root --immediate-mode -U -i "$cdev" -nn -s 128 -w "$cpcap" \
         "tcp port $E2E_PORT" >"$E2E_TMP/td-c.err" 2>&1 &
     tc_c=$!
-    local i
-    for i in $(seq 1 50); do
-        if grep -q listening "$E2E_TMP/td-s.err" && grep -q listening "$E2E_TMP/td-c.err"; then
-            break
-        fi
-        sleep 0.1
-        : "$i"
-    done
+    tcpdump_ready "$E2E_TMP/td-s.err" "$E2E_TMP/td-c.err"
     if ! start_server "$so" -k 1 -n "$E2E_LOSSY_BYTES" -T 20000; then
         fail $name "expected the server to listen"
         kill $tc_s $tc_c 2>/dev/null
