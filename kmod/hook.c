@@ -267,7 +267,6 @@ static int syngate_thoff(struct sk_buff *skb, u8 family)
 static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
-	struct syngate_net *sn = syngate_pernet(state->net);
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn_synproxy *sp;
 	struct syngate_pkt p;
@@ -288,7 +287,8 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 		unsigned int verdict;
 
 		if (syngate_pkt_load(&p, skb, state->pf, thoff)) {
-			syngate_stat_inc(sn, SYNGATE_STAT_DROP_MALFORMED);
+			syngate_stat_inc(syngate_pernet(state->net),
+					 SYNGATE_STAT_DROP_MALFORMED);
 			return NF_DROP;
 		}
 		verdict = syngate_handshake(state->net, ct, ctinfo, sp, &p);
@@ -298,7 +298,8 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 
 	if (!syngate_translate(skb, thoff, CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY,
 			       sp)) {
-		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOMEM);
+		syngate_stat_inc(syngate_pernet(state->net),
+				 SYNGATE_STAT_DROP_NOMEM);
 		return NF_DROP;
 	}
 	return NF_ACCEPT;
