@@ -174,6 +174,10 @@ int syngate_opts_find_ts(const u8 *p, unsigned int len)
 {
 	unsigned int i = 0;
 
+	/* The layout Linux and most stacks send: NOP, NOP, timestamp. */
+	if (len >= TCPOLEN_TSTAMP_ALIGNED &&
+	    syngate_get_be32(p) == SYNGATE_TS_ALIGNED)
+		return 4;
 	while (i < len) {
 		u8 kind = p[i];
 

@@ -16,6 +16,10 @@
 /* Largest option block we ever build: MSS, SACK-perm+TS, NOP+WS. */
 #define SYNGATE_TCPOPT_BUILD_MAX	20
 
+/* NOP, NOP, kind and length of a timestamp option, as one word. */
+#define SYNGATE_TS_ALIGNED	(TCPOPT_NOP << 24 | TCPOPT_NOP << 16 | \
+				 TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP)
+
 /*
  * The options of one segment. @options holds XT_SYNGATE_OPT_* bits, the
  * same bits as the rule, so that "what the client offered" and "what the

@@ -188,6 +188,8 @@ static const struct parse_case parse_cases[] = {
 	{ "TS one byte short", 0, { 8, 10, 0, 0, 0, 1, 0, 0, 0 }, 9, -EINVAL,
 	  .ts_at = -1 },
 	{ "TS kind only", 0, { 1, 1, 8 }, 3, -EINVAL, .ts_at = -1 },
+	{ "NOP NOP TS, one byte short", 0, { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0 },
+	  11, -EINVAL, .ts_at = -1 },
 	{ "trailing kind byte", 0, { 2, 4, 5, 0xb4, 3 }, 5, -EINVAL, .ts_at = -1 },
 	{ "unknown kind truncated", 0, { 30, 8, 1, 2 }, 4, -EINVAL, .ts_at = -1 },
 	{ "TS fine, then truncated", 0, { 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 3, 3 },
