@@ -187,13 +187,16 @@ static void print_tcpinfo(int fd, const char *tag, const char *side)
 	}
 	printf("%s: side=%s snd_wscale=%d rcv_wscale=%d sack=%d ts=%d ecn=%d "
 	       "snd_mss=%u rcv_mss=%u advmss=%u pmtu=%u rtt_us=%u retrans=%u "
-	       "total_retrans=%u\n",
+	       "total_retrans=%u state=%u rto_us=%u backoff=%u unacked=%u "
+	       "lost=%u cwnd=%u\n",
 	       tag, side, sw, rw,
 	       !!(ti.tcpi_options & TCPI_OPT_SACK),
 	       !!(ti.tcpi_options & TCPI_OPT_TIMESTAMPS),
 	       !!(ti.tcpi_options & TCPI_OPT_ECN),
 	       ti.tcpi_snd_mss, ti.tcpi_rcv_mss, ti.tcpi_advmss, ti.tcpi_pmtu,
-	       ti.tcpi_rtt, ti.tcpi_retrans, ti.tcpi_total_retrans);
+	       ti.tcpi_rtt, ti.tcpi_retrans, ti.tcpi_total_retrans,
+	       ti.tcpi_state, ti.tcpi_rto, ti.tcpi_backoff, ti.tcpi_unacked,
+	       ti.tcpi_lost, ti.tcpi_snd_cwnd);
 }
 
 /* ---- the transfer ------------------------------------------------------- */
