@@ -34,10 +34,12 @@
 # its vCPU thread spent descheduled on a loaded host.
 #
 # Configurations:
-#   a  SYNGATE  on FORWARD (SYNPROXY man page ruleset)
+#   a  SYNGATE  on FORWARD (SYNPROXY man page ruleset, after an
+#      ESTABLISHED,RELATED accept as every stateful configuration here)
 #   b  SYNPROXY on FORWARD, same ruleset and options
 #   c  no proxy: plain router, server listener with tcp_syncookies=2
-#   d  no target: stateful router (conntrack, INVALID dropped), for the
+#   d  no target: stateful router (conntrack, ESTABLISHED,RELATED
+#      accepted, INVALID dropped), for the
 #      established-path figures
 #   e  rules only: (a)'s raw and filter rules, the target never reached
 #      (established path: (a)/(e) is the target's own per-segment cost,
@@ -46,11 +48,14 @@
 # Env (all optional): BENCH_CONFIGS (abc), BENCH_BULK_CONFIGS (abde),
 # BENCH_RATES ("2000 5000 0"; 0 = as fast as the generator can),
 # BENCH_REPS (3), BENCH_SECONDS (flood seconds per run, 5),
-# BENCH_BULK_BYTES (each way, 33554432), BENCH_MEM_SYNS (1000000; 0 skips),
+# BENCH_BULK_BYTES (each way, 33554432), BENCH_BULK (0: the established
+# path by the est replay only, no bulk transfer), BENCH_MEM_SYNS (1000000; 0 skips),
 # BENCH_PROFILE (1 if perf exists), BENCH_PROFILE_SECONDS (6),
+# BENCH_PROFILE_PATHS ("syn est"; "bulk" profiles a bulk transfer too),
 # BENCH_PROFILE_LIMIT (perf report --percent-limit, default 0.5 self and
 # 1.5 with children),
-# BENCH_BACKEND (nft|legacy, nft), BENCH_BATCH (floodgen batch, 256),
+# BENCH_BACKEND (nft|legacy, nft), BENCH_RULES (established|manpage:
+# with or without the ESTABLISHED,RELATED accept first, established), BENCH_BATCH (floodgen batch, 256),
 # BENCH_LEGIT_GAP (seconds between legitimate connections, 0.2),
 # BENCH_EST_DEBUG (1: log the gateway's counters and conntrack table
 # around each established-path replay).
@@ -62,6 +67,12 @@ export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FLOODGEN=$HERE/floodgen
 CONFIGS=${BENCH_CONFIGS-abc}	# set but empty: none
+RULES=${BENCH_RULES:-established}
+BULK_RUN=${BENCH_BULK:-1}
+case $RULES in
+established|manpage) ;;
+*) echo "BENCH_RULES: expected established or manpage, saw '$RULES'" >&2; exit 2 ;;
+esac
 BULK_CONFIGS=${BENCH_BULK_CONFIGS-abde}
 RATES=${BENCH_RATES:-2000 5000 0}
 REPS=${BENCH_REPS:-3}
@@ -74,6 +85,7 @@ PSECS=${BENCH_PROFILE_SECONDS:-6}
 LEGIT_GAP=${BENCH_LEGIT_GAP:-0.2}
 PERF=$(command -v perf 2>/dev/null || true)
 PROFILE=${BENCH_PROFILE:-$([ -n "$PERF" ] && echo 1 || echo 0)}
+PROFILE_PATHS=${BENCH_PROFILE_PATHS:-syn est}
 OPTS="--sack-perm --timestamp --wscale 7 --mss 1460"
 PORT=8080
 IPT=iptables-$BACKEND
@@ -193,6 +205,16 @@ setup() {
 	in_f ping -c 1 -W 2 198.18.3.1 >/dev/null 2>&1
 	GW_MAC=$(in_g cat /sys/class/net/gcf/address)
 
+	# Every stateful configuration starts FORWARD as a stateful firewall
+	# does: segments of known connections are accepted by the first rule
+	# and never walk the rest (README: accept established connections
+	# first). BENCH_RULES=manpage leaves that rule out: the man page's
+	# rules alone.
+	case $RULES:$cfg in
+	established:[abde])
+		in_g $IPT -A FORWARD -m state --state ESTABLISHED,RELATED -j ACCEPT || return 1
+		;;
+	esac
 	case $cfg in
 	a|b)
 		local tgt=SYNGATE
@@ -502,8 +524,9 @@ mem_run() {
 		"ct_slab_before=$csa ct_slab_after=$csb"
 }
 
-# profile CFG WHAT(syn|est): perf on CPU 1 only, while flooding at full
-# speed or replaying established segments (est_prepare, est_replay).
+# profile CFG WHAT(syn|est|bulk): perf on CPU 1 only, while flooding at
+# full speed, replaying established segments (est_prepare, est_replay) or
+# moving one connection's bulk transfer.
 profile_run() {
 	local cfg=$1 what=$2 pp
 	echo 0 > /proc/sys/kernel/kptr_restrict 2>/dev/null
@@ -513,6 +536,10 @@ profile_run() {
 		ip netns exec $NS_F taskset -c 0 "$FLOODGEN" -i f0 --dmac "$GW_MAC" --dst $SRV --dport $PORT \
 			--src-net 198.19.0.0/16 --seconds $((PSECS + 60)) --batch "$BATCH" \
 			> "$TMPD/pfg.out" 2>&1 &
+	elif [ "$what" = bulk ]; then
+		start_server $((BULK * 20)) 1
+		in_c taskset -c 0 tcpxfer client -c $SRV -p $PORT -n $((BULK * 20)) -T 20000 \
+			> /dev/null 2>&1 &
 	else
 		est_prepare "$cfg" 0 || return 1
 		est_replay $((PSECS + 60)) &
@@ -524,6 +551,7 @@ profile_run() {
 	kill $pp 2>/dev/null
 	wait $pp 2>/dev/null
 	stop_server
+	[ "$what" = bulk ] && pkill -f "tcpxfer client" 2>/dev/null
 	if [ "$what" = est ]; then
 		pkill -f "floodgen -i r[cs]g --replay" 2>/dev/null
 		est_cleanup
@@ -550,7 +578,7 @@ taskset -pc 0 $$ >/dev/null
 for f in /proc/irq/*/smp_affinity_list; do echo 0 > "$f" 2>/dev/null; done
 modprobe xt_SYNGATE 2>/dev/null || log "modprobe xt_SYNGATE failed"
 modprobe dummy 2>/dev/null
-echo "BENCH info kernel=$(uname -r) backend=$BACKEND secs=$SECS reps=$REPS rates=${RATES// /,}" \
+echo "BENCH info kernel=$(uname -r) backend=$BACKEND rules=$RULES secs=$SECS reps=$REPS rates=${RATES// /,}" \
 	"bulk_bytes=$BULK mem_syns=$MEMSYNS batch=$BATCH cpus=$NCPU"
 
 names() { case $1 in a) echo SYNGATE ;; b) echo SYNPROXY ;; c) echo syncookies ;; d) echo none ;; e) echo rules-only ;; esac; }
@@ -579,7 +607,7 @@ for rep in $(seq 1 "$REPS"); do
 			stop_server
 		fi
 		if has "$BULK_CONFIGS" "$cfg"; then
-			bulk_run "$cfg" "$rep"
+			[ "$BULK_RUN" = 1 ] && bulk_run "$cfg" "$rep"
 			est_run "$cfg" "$rep"
 		fi
 	done
@@ -591,10 +619,12 @@ for cfg in $(echo "$ALL" | fold -w1); do
 	setup "$cfg" || continue
 	if has "$CONFIGS" "$cfg"; then
 		[ "$MEMSYNS" -gt 0 ] && { start_server 1024; mem_run "$cfg"; stop_server; }
-		[ "$PROFILE" = 1 ] && [ "$cfg" != c ] && profile_run "$cfg" syn
+		[ "$PROFILE" = 1 ] && [ "$cfg" != c ] && has "$PROFILE_PATHS" syn &&
+			profile_run "$cfg" syn
 	fi
 	if has "$BULK_CONFIGS" "$cfg" && [ "$PROFILE" = 1 ]; then
-		profile_run "$cfg" est
+		has "$PROFILE_PATHS" est && profile_run "$cfg" est
+		has "$PROFILE_PATHS" bulk && profile_run "$cfg" bulk
 	fi
 done
 teardown

@@ -185,12 +185,41 @@ def cell(a):
     return f"{fmt(med)} [{fmt(lo)}-{fmt(hi)}]"
 
 
+def write_profiles(outdir, profiles):
+    """profile.txt, and each configuration's top functions on stdout."""
+    if not profiles:
+        return
+    with open(os.path.join(outdir, "profile.txt"), "w") as f:
+        for head, lines in profiles:
+            f.write(f"== {head}\n" + "\n".join(lines) + "\n\n")
+    print("\n== Profiles: perf cpu-clock on the gateway CPU; top self-time functions"
+          " as a share of its busy (non-idle) samples")
+    for head, lines in profiles:
+        if "kind=self" not in head:
+            continue
+        ents = []
+        for ln in lines:
+            p = ln.split()
+            if len(p) >= 3 and p[0].endswith("%"):
+                ents.append((float(p[0][:-1]), p[-1]))
+        idle = sum(v for v, n in ents if n in IDLE)
+        busy_pct = 100.0 - idle
+        print(f"-- {head.replace(' kind=self', '')}: gateway CPU busy {busy_pct:.0f}% of samples")
+        top = [(v, n) for v, n in ents if n not in IDLE][:15]
+        for v, n in top:
+            print(f"   {100.0 * v / busy_pct if busy_pct > 0 else 0:5.1f}%  {n}")
+    print(f"full profiles (self and children): {os.path.join(outdir, 'profile.txt')}")
+
+
 def main():
     if len(sys.argv) not in (3, 4):
         sys.exit("usage: report.py GUEST_OUTPUT OUTDIR [MARKS]")
     src, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
     info, runs, profiles = parse(src)
+    if not runs and profiles:
+        write_profiles(outdir, profiles)    # a profile-only run
+        return
     if not runs:
         sys.exit("report.py: no BENCH lines in " + src)
     marked = attach_host_cpu(runs, read_marks(sys.argv[3] if len(sys.argv) == 4 else None))
@@ -236,6 +265,7 @@ def main():
     sat = "0" if "0" in rates else (rates[-1] if rates else None)
 
     print(f"\nsyngate benchmark  kernel={info.get('kernel', '?')} backend={info.get('backend', '?')}"
+          f" rules={info.get('rules', 'manpage')}"
           f" reps={info.get('reps', '?')} flood_secs={info.get('secs', '?')}"
           f" (median [min-max] over reps; gateway = vCPU 1; qemu TCG: compare ratios only)")
     print(f"gateway CPU figures: {cpu_src} ({marked} of {len(runs)} runs marked);"
@@ -385,28 +415,7 @@ def main():
         for fig, tag, x in ratios:
             w.writerow([f"ratio.{fig}.syngate_vs_{tag}", "", f"{x:.6g}", "", "", ""])
 
-    # profiles
-    if profiles:
-        with open(os.path.join(outdir, "profile.txt"), "w") as f:
-            for head, lines in profiles:
-                f.write(f"== {head}\n" + "\n".join(lines) + "\n\n")
-        print("\n== Profiles: perf cpu-clock on the gateway CPU; top self-time functions"
-              " as a share of its busy (non-idle) samples")
-        for head, lines in profiles:
-            if "kind=self" not in head:
-                continue
-            ents = []
-            for ln in lines:
-                p = ln.split()
-                if len(p) >= 3 and p[0].endswith("%"):
-                    ents.append((float(p[0][:-1]), p[-1]))
-            idle = sum(v for v, n in ents if n in IDLE)
-            busy_pct = 100.0 - idle
-            print(f"-- {head.replace(' kind=self', '')}: gateway CPU busy {busy_pct:.0f}% of samples")
-            top = [(v, n) for v, n in ents if n not in IDLE][:15]
-            for v, n in top:
-                print(f"   {100.0 * v / busy_pct if busy_pct > 0 else 0:5.1f}%  {n}")
-        print(f"full profiles (self and children): {os.path.join(outdir, 'profile.txt')}")
+    write_profiles(outdir, profiles)
 
     plot(outdir, fl, cfgs_f, rates)
     print(f"CSV: {os.path.join(outdir, 'bench.csv')} (summary), {os.path.join(outdir, 'runs.csv')} (every run)")
