@@ -229,6 +229,11 @@ e2e_setup() {
 e2e_rules() {
     local hook=$T_HOOK
     in_gw "$IPT" -t raw -A PREROUTING -i gc -p tcp -m tcp --syn -j CT --notrack || return 1
+    # E2E_RULES=established: the stateful firewall's usual first rule
+    # (README: accept established connections first) before the target's.
+    if [ "${E2E_RULES:-manpage}" = established ]; then
+        in_gw "$IPT" -A "$hook" -m state --state ESTABLISHED,RELATED -j ACCEPT || return 1
+    fi
     if ! in_gw "$IPT" -A "$hook" -i gc -p tcp -m tcp --dport "$E2E_PORT" \
             -m state --state UNTRACKED,INVALID -j "$T_TARGET" \
             --sack-perm --timestamp --wscale 7 --mss 1460 2>"$E2E_TMP/target.err"; then

@@ -17,6 +17,8 @@
 #   E2E_FLOOD_SYNS (100000)  E2E_FLOOD_SECONDS (60)  E2E_ACKFLOOD (20000)
 #   E2E_FLOOD_RATE (0 = as fast as possible, packets per second)
 #   E2E_LOSSY_BYTES (8388608)  E2E_LOSSY_LOSS (2%)  E2E_LOSSY_TIMEOUT (120 s)
+#   E2E_RULES manpage (default: the SYNPROXY man page's rules) or
+#             established (an ESTABLISHED,RELATED accept before them)
 #   E2E_KEEP=1 keeps the per-combination temp directories.
 # Prints one PASS/FAIL/SKIP line per scenario and "N passed, N failed" last;
 # exit 0 iff nothing failed.
