@@ -73,7 +73,7 @@ static void syngate_win_shift(struct sk_buff *skb, struct tcphdr *th,
 static bool syngate_translate(struct sk_buff *skb, unsigned int thoff,
 			      bool reply, const struct nf_conn_synproxy *sp)
 {
-	struct tcphdr *th, _th;
+	struct tcphdr *th;
 	u8 srv_ws = 0, cli_ws = 0;
 	bool win = false;
 	unsigned int end;
@@ -83,8 +83,11 @@ static bool syngate_translate(struct sk_buff *skb, unsigned int thoff,
 	if (!sp->tsoff && !win)
 		return true;
 
-	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
-	if (!th || th->doff * 4 < sizeof(*th))
+	/* Conntrack took the segment: a header this short cannot happen. */
+	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
+		return true;
+	th = (struct tcphdr *)(skb->data + thoff);
+	if (th->doff * 4 < sizeof(*th))
 		return true;
 	end = thoff + th->doff * 4;
 	if (end > skb->len)
@@ -231,6 +234,27 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 	}
 }
 
+/*
+ * Out of line on purpose: Debian's kernels zero every stack variable
+ * (INIT_STACK_ALL_ZERO), and the copy of the segment the handshake works
+ * on would cost the hook a memset for every segment that passes it.
+ */
+static noinline unsigned int
+syngate_hook_handshake(const struct nf_hook_state *state, struct sk_buff *skb,
+		       unsigned int thoff, struct nf_conn *ct,
+		       enum ip_conntrack_info ctinfo,
+		       struct nf_conn_synproxy *sp)
+{
+	struct syngate_pkt p;
+
+	if (syngate_pkt_load(&p, skb, state->pf, thoff)) {
+		syngate_stat_inc(syngate_pernet(state->net),
+				 SYNGATE_STAT_DROP_MALFORMED);
+		return NF_DROP;
+	}
+	return syngate_handshake(state->net, ct, ctinfo, sp, &p);
+}
+
 /* States in which the hook has handshake work; the rest only translate. */
 static bool syngate_in_handshake(const struct nf_conn *ct)
 {
@@ -269,7 +293,6 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 {
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn_synproxy *sp;
-	struct syngate_pkt p;
 	struct nf_conn *ct;
 	int thoff;
 
@@ -286,12 +309,8 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 	if (syngate_in_handshake(ct)) {
 		unsigned int verdict;
 
-		if (syngate_pkt_load(&p, skb, state->pf, thoff)) {
-			syngate_stat_inc(syngate_pernet(state->net),
-					 SYNGATE_STAT_DROP_MALFORMED);
-			return NF_DROP;
-		}
-		verdict = syngate_handshake(state->net, ct, ctinfo, sp, &p);
+		verdict = syngate_hook_handshake(state, skb, thoff, ct, ctinfo,
+						 sp);
 		if (verdict != NF_ACCEPT)
 			return verdict;
 	}
