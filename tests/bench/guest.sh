@@ -39,8 +39,7 @@
 #   b  SYNPROXY on FORWARD, same ruleset and options
 #   c  no proxy: plain router, server listener with tcp_syncookies=2
 #   d  no target: stateful router (conntrack, ESTABLISHED,RELATED
-#      accepted, INVALID dropped), for the
-#      established-path figures
+#      accepted, INVALID dropped), for the established-path figures
 #   e  rules only: (a)'s raw and filter rules, the target never reached
 #      (established path: (a)/(e) is the target's own per-segment cost,
 #      (e)/(d) the cost of the rules any SYN-proxy deployment adds)
@@ -49,13 +48,15 @@
 # BENCH_RATES ("2000 5000 0"; 0 = as fast as the generator can),
 # BENCH_REPS (3), BENCH_SECONDS (flood seconds per run, 5),
 # BENCH_BULK_BYTES (each way, 33554432), BENCH_BULK (0: the established
-# path by the est replay only, no bulk transfer), BENCH_MEM_SYNS (1000000; 0 skips),
+# path by the est replay only, no bulk transfer),
+# BENCH_MEM_SYNS (1000000; 0 skips),
 # BENCH_PROFILE (1 if perf exists), BENCH_PROFILE_SECONDS (6),
 # BENCH_PROFILE_PATHS ("syn est"; "bulk" profiles a bulk transfer too),
 # BENCH_PROFILE_LIMIT (perf report --percent-limit, default 0.5 self and
 # 1.5 with children),
 # BENCH_BACKEND (nft|legacy, nft), BENCH_RULES (established|manpage:
-# with or without the ESTABLISHED,RELATED accept first, established), BENCH_BATCH (floodgen batch, 256),
+# with or without the ESTABLISHED,RELATED accept first, established),
+# BENCH_BATCH (floodgen batch, 256),
 # BENCH_LEGIT_GAP (seconds between legitimate connections, 0.2),
 # BENCH_EST_DEBUG (1: log the gateway's counters and conntrack table
 # around each established-path replay).
@@ -68,11 +69,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FLOODGEN=$HERE/floodgen
 CONFIGS=${BENCH_CONFIGS-abc}	# set but empty: none
 RULES=${BENCH_RULES:-established}
-BULK_RUN=${BENCH_BULK:-1}
 case $RULES in
 established|manpage) ;;
 *) echo "BENCH_RULES: expected established or manpage, saw '$RULES'" >&2; exit 2 ;;
 esac
+BULK_RUN=${BENCH_BULK:-1}
 BULK_CONFIGS=${BENCH_BULK_CONFIGS-abde}
 RATES=${BENCH_RATES:-2000 5000 0}
 REPS=${BENCH_REPS:-3}

@@ -365,9 +365,10 @@ expect_lossy_firstack_SYNGATE="ok"
 # lossy, stall: once in CI (6.1, IPv6, FORWARD, 2026-11) the in-kernel
 # SYNPROXY's transfer made no progress for 20 s and failed; 33 runs of the
 # same combination in the VM afterwards all passed, and SYNGATE has not
-# stalled in this scenario in any run on record. Cause not known yet: the reference gets one
-# more attempt, after lossy_diag has printed both ends' TCP state and the
-# segments each saw, and a pass says so. SYNGATE gets none.
+# stalled in this scenario in any run on record. Cause not known yet: the
+# reference gets one more attempt, after lossy_diag has printed both
+# ends' TCP state and the segments each saw, and a pass says so. SYNGATE
+# gets none.
 expect_lossy_stall_SYNPROXY="once"
 
 # lossy, stray TSecr: on INPUT the in-kernel SYNPROXY intermittently lets a
