@@ -42,7 +42,7 @@ if ! vars=$(scripts/debug-kernel/build.sh 2> >(tee "$logdir/debug-kernel.log" >&
 	finish
 fi
 eval "$vars"
-export KERNEL_IMAGE KERNEL_MODDIR KERNEL_BUILD
+export KERNEL_IMAGE KERNEL_MODDIR KERNEL_BUILD KERNEL_QEMU_CPU
 t1=$(date +%s)
 say "debug kernel ready in $((t1 - t0))s: $KERNEL_IMAGE"
 
@@ -53,6 +53,9 @@ scripts/vm/run.sh --kernel custom --timeout "${KUNIT_TIMEOUT:-900}" \
 rc=$?
 t2=$(date +%s)
 say "VM run: exit $rc, $((t2 - t1))s (console: $logdir/console.log)"
+# A kernel that died in its own boot, before /init, was booted again
+# (scripts/vm/run.sh): show that it happened and what it printed.
+sed -n '/^run.sh: the kernel died before/,/^run.sh: booting again/p' "$logdir/console.log"
 [ -f "$logdir/guest.out" ] || : > "$logdir/guest.out"
 if [ ! -f "$top/build/$kver/src/kmod/tests/syngate_kunit.ko" ]; then
 	rec "FAIL kunit: syngate_kunit.ko did not build for $kver (see $logdir/console.log)"

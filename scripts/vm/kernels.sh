@@ -5,6 +5,7 @@
 # assignments (eval-able):
 #   KVER=<version>  KIMAGE=<bootable image>  KMODDIR=<its /lib/modules dir>
 #   KBUILD=<headers/build dir for out-of-tree modules, may be empty>
+#   KCPU=<qemu -cpu model to boot it with>
 #
 # NAME is one of:
 #   6.1      newest installed Debian 6.1.0-*-amd64
@@ -14,6 +15,7 @@
 #              KERNEL_IMAGE   bzImage/vmlinuz to boot            (required)
 #              KERNEL_MODDIR  its modules dir (…/lib/modules/KVER) (required)
 #              KERNEL_BUILD   its build dir (default KERNEL_MODDIR/build)
+#              KERNEL_QEMU_CPU  qemu -cpu model (default max)
 #            KVER is the last component of KERNEL_MODDIR.
 set -euo pipefail
 
@@ -31,6 +33,7 @@ if [ -n "${KERNEL_IMAGE:-}" ] || [ "$name" = custom ]; then
 	kver=$(basename "$moddir")
 	image=$KERNEL_IMAGE
 	kbuild=${KERNEL_BUILD:-$moddir/build}
+	qcpu=${KERNEL_QEMU_CPU:-max}
 else
 	case $name in
 	6.1)  pat='6.1.0-*-amd64' ;;
@@ -44,7 +47,9 @@ else
 	moddir=/lib/modules/$kver
 	kbuild=/usr/src/linux-headers-$kver
 	[ -d "$kbuild" ] || kbuild=$moddir/build
+	qcpu=max
 fi
 [ -d "$kbuild" ] || kbuild=""
 
-printf 'KVER=%q\nKIMAGE=%q\nKMODDIR=%q\nKBUILD=%q\n' "$kver" "$image" "$moddir" "$kbuild"
+printf 'KVER=%q\nKIMAGE=%q\nKMODDIR=%q\nKBUILD=%q\nKCPU=%q\n' \
+	"$kver" "$image" "$moddir" "$kbuild" "$qcpu"

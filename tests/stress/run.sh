@@ -141,7 +141,7 @@ if ! vars=$(scripts/debug-kernel/build.sh 2> >(tee "$logdir/debug-kernel.log" >&
 	finish
 fi
 eval "$vars"
-export KERNEL_IMAGE KERNEL_MODDIR KERNEL_BUILD
+export KERNEL_IMAGE KERNEL_MODDIR KERNEL_BUILD KERNEL_QEMU_CPU
 t1=$(date +%s)
 say "debug kernel ready in $((t1 - t0))s: $KERNEL_IMAGE"
 
@@ -180,6 +180,9 @@ scripts/vm/run.sh --kernel custom --timeout "$timeout" --mem "${STRESS_MEM:-2048
 rc=$?
 t2=$(date +%s)
 say "VM exit $rc after $((t2 - t1))s (console: $con)"
+# A kernel that died in its own boot, before /init, was booted again
+# (scripts/vm/run.sh): show that it happened and what it printed.
+sed -n '/^run.sh: the kernel died before/,/^run.sh: booting again/p' "$con"
 [ -f "$out" ] || : > "$out"
 # what the guest printed: counts, details, results
 grep -a -E '^(stress|e2e|tcpfuzz|combo|  )' "$out" | head -n 400
