@@ -11,7 +11,12 @@
 # A benchmark, not a test: it fails only if the VM run itself fails.
 #
 # Env: BENCH_KERNEL (6.1 | 6.12 | KVER, default 6.1), BENCH_OUT (build/bench),
-# BENCH_VM_TIMEOUT (seconds, 2400), and for the guest (tests/bench/guest.sh):
+# BENCH_VM_TIMEOUT (seconds, 2400), BENCH_INSNS (1: count the guest
+# instructions each vCPU executes with tests/bench/insncount.so; the report
+# then gives the gateway's instructions per SYN-ACK and per segment, which
+# do not move with the host's load as its CPU time does; the plugin slows
+# the guest, so rates and latencies of such a run are not comparable with
+# a run without it), and for the guest (tests/bench/guest.sh):
 # BENCH_CONFIGS BENCH_BULK_CONFIGS BENCH_RATES BENCH_REPS BENCH_SECONDS
 # BENCH_BULK_BYTES BENCH_BULK BENCH_MEM_SYNS BENCH_PROFILE BENCH_PROFILE_SECONDS
 # BENCH_BACKEND BENCH_RULES BENCH_BATCH BENCH_LEGIT_GAP.
@@ -24,6 +29,12 @@ mkdir -p "$out"
 
 make -s progs userspace >/dev/null
 ${CC:-gcc} -O2 -std=gnu11 -Wall -Wextra -o tests/bench/floodgen tests/bench/floodgen.c
+plugin=()
+if [ "${BENCH_INSNS:-0}" != 0 ]; then
+	${CC:-gcc} -O2 -std=gnu11 -Wall -Wextra -shared -fPIC \
+		-o tests/bench/insncount.so tests/bench/insncount.c
+	plugin=(--insn-plugin tests/bench/insncount.so)
+fi
 
 # perf in the guest for the profiles (adds it to the initramfs base).
 if [ "${BENCH_PROFILE:-1}" != 0 ] && command -v perf >/dev/null 2>&1; then
@@ -43,7 +54,7 @@ echo "bench.sh: kernel ${BENCH_KERNEL:-6.1}; results in $out" >&2
 start=$(date +%s)
 rc=0
 scripts/vm/run.sh --kernel "${BENCH_KERNEL:-6.1}" --timeout "${BENCH_VM_TIMEOUT:-2400}" \
-	--mem 1536 "${envs[@]}" --out "$out/guest.out" --cpu-marks "$out/marks.txt" \
+	--mem 1536 "${envs[@]}" --out "$out/guest.out" --cpu-marks "$out/marks.txt" "${plugin[@]}" \
 	-- tests/bench/guest.sh \
 	> "$out/console.log" 2>&1 || rc=$?
 grep -E '^(bench:|BENCH (info|error))' "$out/guest.out" >&2 || true

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""cpumarks.py PIDFILE FIFO OUT: host CPU time of each emulated vCPU, on cue.
+"""cpumarks.py PIDFILE FIFO OUT [INSNS]: host CPU time of each emulated vCPU,
+on cue.
 
 scripts/vm/run.sh --cpu-marks starts this beside qemu. The guest writes
 "MARK <label>" lines to its third serial port (/dev/ttyS2), which qemu
@@ -16,8 +17,18 @@ When the host deschedules a vCPU thread in the middle of guest work, the
 guest counts the lost time as busy, so its /proc/stat grows with the
 host's load. The host's count of the thread's CPU time does not: it is the
 emulation work the guest's code needed, whatever else the host runs.
+
+With INSNS (the counter file of tests/bench/insncount.so, run.sh
+--insn-plugin) each line also carries the guest instructions each vCPU
+has executed so far:
+
+    <label> <ns> <ns> ... insn <count> <count> ...
+
+The host's CPU time still moves with what else the host runs (caches,
+frequency, its other threads); the instruction count does not.
 """
 import os
+import struct
 import sys
 import time
 
@@ -45,10 +56,23 @@ def oncpu_ns(pid, tid):
         return "-1"
 
 
+def insn_counts(path, n):
+    """The first n u64 counters of the plugin's file (vCPU order)."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(8 * n)
+    except OSError:
+        return ["-1"] * n
+    if len(raw) < 8 * n:
+        return ["-1"] * n
+    return [str(c) for c in struct.unpack(f"<{n}Q", raw)]
+
+
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: cpumarks.py PIDFILE FIFO OUT")
-    pidfile, fifo, out = sys.argv[1:]
+    if len(sys.argv) not in (4, 5):
+        sys.exit("usage: cpumarks.py PIDFILE FIFO OUT [INSNS]")
+    pidfile, fifo, out = sys.argv[1:4]
+    insns = sys.argv[4] if len(sys.argv) == 5 else None
     # qemu writes its pid file once it is up, before the guest runs.
     for _ in range(600):
         try:
@@ -75,6 +99,8 @@ def main():
                 if not tids:
                     tids = vcpu_threads(pid)
                 ns = [oncpu_ns(pid, t) for t in tids]
+                if insns:
+                    ns += ["insn"] + insn_counts(insns, len(tids))
                 dst.write(" ".join([line[5:].strip()] + ns) + "\n")
                 dst.flush()
 

@@ -27,13 +27,17 @@
 #                                   /dev/ttyS2 append "<label> <ns>..." to
 #                                   FILE: host CPU time of each vCPU thread
 #                                   (scripts/vm/cpumarks.py)
+#   --insn-plugin SO                with --cpu-marks: load the TCG plugin SO
+#                                   (tests/bench/insncount.so); each mark
+#                                   also records the guest instructions
+#                                   each vCPU has executed
 # Env: QEMU (default qemu-system-x86_64), QEMU_ACCEL (default tcg).
 set -euo pipefail
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kname=6.1 tmo=600 mem=1024 smp=2 cpu="" append="" outfile="" build=1 debug=0 marks=""
+kname=6.1 tmo=600 mem=1024 smp=2 cpu="" append="" outfile="" build=1 debug=0 marks="" plugin=""
 envs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -48,8 +52,9 @@ while [ $# -gt 0 ]; do
 	--no-build) build=0; shift ;;
 	--debug) debug=1; shift ;;
 	--cpu-marks) marks=$2; shift 2 ;;
+	--insn-plugin) plugin=$(realpath "$2"); shift 2 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,30p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,34p' "$0"; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -101,9 +106,15 @@ boot() {
 		rm -f "$tmp/marks.in" "$tmp/marks.out"
 		mkfifo "$tmp/marks.in" "$tmp/marks.out"
 		: > "$marks"
-		python3 "$top/scripts/vm/cpumarks.py" "$tmp/qemu.pid" "$tmp/marks.out" "$marks" &
+		local insns=()
+		if [ -n "$plugin" ]; then
+			insns=("$tmp/insns")
+			qextra=(-plugin "$plugin,out=$tmp/insns")
+		fi
+		python3 "$top/scripts/vm/cpumarks.py" "$tmp/qemu.pid" "$tmp/marks.out" \
+			"$marks" "${insns[@]}" &
 		marks_pid=$!
-		qextra=(-name "syngate,debug-threads=on" -pidfile "$tmp/qemu.pid"
+		qextra+=(-name "syngate,debug-threads=on" -pidfile "$tmp/qemu.pid"
 			-chardev "pipe,id=marks,path=$tmp/marks" -serial chardev:marks)
 	fi
 	echo "run.sh: booting $KVER (timeout ${tmo}s, ${mem} MB, smp $smp)" >&2

@@ -62,27 +62,40 @@ def parse(path):
 
 
 def read_marks(path):
+    """{(id, "start"|"end"): (ns per vCPU, instructions per vCPU or None)}"""
     marks = {}
     if not path or not os.path.exists(path):
         return marks
     with open(path, errors="replace") as f:
         for line in f:
             p = line.split()
-            # "<id> start|end <ns>..."
-            if len(p) >= 4 and p[1] in ("start", "end"):
-                marks[(p[0], p[1])] = [int(x) for x in p[2:]]
+            # "<id> start|end <ns>... [insn <count>...]"
+            if len(p) < 4 or p[1] not in ("start", "end"):
+                continue
+            vals, insns = p[2:], None
+            if "insn" in vals:
+                i = vals.index("insn")
+                vals, insns = vals[:i], [int(x) for x in vals[i + 1:]]
+            marks[(p[0], p[1])] = ([int(x) for x in vals], insns)
     return marks
 
 
 def attach_host_cpu(runs, marks):
-    """Host CPU seconds of each vCPU thread over each marked run."""
+    """Host CPU seconds of each vCPU thread over each marked run, and the
+    guest instructions each vCPU executed in it when counted."""
     n = 0
     for r in runs:
         a, b = marks.get((r.get("mark"), "start")), marks.get((r.get("mark"), "end"))
-        if not a or not b or len(a) < 2 or len(b) < 2 or min(a + b) < 0:
+        if not a or not b:
             continue
-        r["hcpu0"] = f"{(b[0] - a[0]) / 1e9:.6f}"
-        r["hcpu1"] = f"{(b[1] - a[1]) / 1e9:.6f}"
+        (na, ia), (nb, ib) = a, b
+        if ia and ib and len(ia) >= 2 and len(ib) >= 2 and min(ia + ib) >= 0:
+            r["insn0"] = str(ib[0] - ia[0])
+            r["insn1"] = str(ib[1] - ia[1])
+        if len(na) < 2 or len(nb) < 2 or min(na + nb) < 0:
+            continue
+        r["hcpu0"] = f"{(nb[0] - na[0]) / 1e9:.6f}"
+        r["hcpu1"] = f"{(nb[1] - na[1]) / 1e9:.6f}"
         n += 1
     return n
 
@@ -115,7 +128,14 @@ def flood_figures(r):
         "legit_conns": ok + fail,
         "legit_p50_ms": num(r["p50_us"]) / 1000.0 if ok > 0 else float("nan"),
         "legit_p99_ms": num(r["p99_us"]) / 1000.0 if ok > 0 else float("nan"),
+        "gw_insn_per_synack": per(r.get("insn1"), syn),
     }
+
+
+def per(insns, n):
+    """Gateway (vCPU 1) guest instructions per event, when counted."""
+    x = num(insns)
+    return x / n if x == x and n > 0 else float("nan")
 
 
 def busy(r, win):
@@ -148,6 +168,7 @@ def bulk_figures(r):
         "bulk_mb_per_cpu_s": by / 1e6 / cpu if cpu > 0 else float("nan"),
         "bulk_mb_per_cpu_s_guest": by / 1e6 / gcpu if gcpu > 0 else float("nan"),
         "gw_cpu_us_per_pkt": 1e6 * cpu / pk if pk > 0 else float("nan"),
+        "gw_insn_per_pkt": per(r.get("insn1"), pk),
     }
 
 
@@ -160,6 +181,7 @@ def est_figures(r):
         "est_fwd_per_cpu_s": fwd / cpu if cpu > 0 else float("nan"),
         "est_fwd_per_cpu_s_guest": fwd / gcpu if gcpu > 0 else float("nan"),
         "est_fwd_pct": 100.0 * fwd / rx if rx > 0 else float("nan"),
+        "gw_insn_per_est_fwd": per(r.get("insn1"), fwd),
     }
 
 
@@ -270,6 +292,10 @@ def main():
           f" (median [min-max] over reps; gateway = vCPU 1; qemu TCG: compare ratios only)")
     print(f"gateway CPU figures: {cpu_src} ({marked} of {len(runs)} runs marked);"
           f" *_guest: the guest's own accounting")
+    counted = sum(1 for r in runs if "insn1" in r)
+    if counted:
+        print(f"gateway instructions: guest instructions vCPU 1 executed (tests/bench/insncount.so,"
+              f" {counted} of {len(runs)} runs): the work done, whatever the host's load")
 
     # sweep table
     print("\n== SYN flood sweep (offered rate: target pps, 0 = generator's maximum)")
@@ -312,6 +338,7 @@ def main():
             put("legit_success_pct", c, a["legit_success_pct"])
             put("legit_p50_ms", c, a["legit_p50_ms"])
             put("legit_p99_ms", c, a["legit_p99_ms"])
+            put("gw_insn_per_synack", c, a["gw_insn_per_synack"])
     for c in cfgs_b:
         for k, a in bk[c].items() if c in bk else []:
             put(k, c, a)
@@ -333,15 +360,18 @@ def main():
         "legit_success_pct": "legit connections ok % during max flood",
         "legit_p50_ms": "legit connect p50 ms during max flood",
         "legit_p99_ms": "legit connect p99 ms during max flood",
+        "gw_insn_per_synack": "gateway guest instructions per SYN-ACK",
         "bulk_mb_per_s": "bulk MB/s, one connection (both directions)",
         "gw_cpu_s_per_gb": "gateway CPU s per GB forwarded",
         "bulk_mb_per_cpu_s": "bulk MB per gateway CPU-second",
         "bulk_mb_per_cpu_s_guest": "  the same, CPU as the guest counts it",
         "gw_cpu_us_per_pkt": "gateway CPU us per forwarded segment (bulk)",
+        "gw_insn_per_pkt": "gateway guest instructions per segment (bulk)",
         "est_fwd_per_s": "established segments forwarded/s, gateway saturated",
         "est_fwd_per_cpu_s": "established segments per gateway CPU-second",
         "est_fwd_per_cpu_s_guest": "  the same, CPU as the guest counts it",
         "est_fwd_pct": "replayed segments forwarded % (must be ~100)",
+        "gw_insn_per_est_fwd": "gateway guest instructions per est segment",
         "mem_ct_entries_growth": "conntrack entries growth, 1M spoofed SYNs",
         "mem_ct_slab_objs_growth": "nf_conntrack slab objects growth",
         "mem_slab_kb_growth": "Slab kB growth (whole guest)",
