@@ -16,7 +16,9 @@
 # then gives the gateway's instructions per SYN-ACK and per segment, which
 # do not move with the host's load as its CPU time does; the plugin slows
 # the guest, so rates and latencies of such a run are not comparable with
-# a run without it), and for the guest (tests/bench/guest.sh):
+# a run without it), BENCH_INSN_PROFILE (1: BENCH_INSNS and, per function,
+# the gateway's instructions per event: insnprof.txt, tests/bench/insnprof.py),
+# and for the guest (tests/bench/guest.sh):
 # BENCH_CONFIGS BENCH_BULK_CONFIGS BENCH_RATES BENCH_REPS BENCH_SECONDS
 # BENCH_BULK_BYTES BENCH_BULK BENCH_MEM_SYNS BENCH_PROFILE BENCH_PROFILE_SECONDS
 # BENCH_BACKEND BENCH_RULES BENCH_BATCH BENCH_LEGIT_GAP.
@@ -30,10 +32,15 @@ mkdir -p "$out"
 make -s progs userspace >/dev/null
 ${CC:-gcc} -O2 -std=gnu11 -Wall -Wextra -o tests/bench/floodgen tests/bench/floodgen.c
 plugin=()
+[ "${BENCH_INSN_PROFILE:-0}" != 0 ] && export BENCH_INSNS=1
 if [ "${BENCH_INSNS:-0}" != 0 ]; then
-	${CC:-gcc} -O2 -std=gnu11 -Wall -Wextra -shared -fPIC \
+	${CC:-gcc} -O2 -std=gnu11 -Wall -Wextra -shared -fPIC -pthread \
 		-o tests/bench/insncount.so tests/bench/insncount.c
 	plugin=(--insn-plugin tests/bench/insncount.so)
+fi
+if [ "${BENCH_INSN_PROFILE:-0}" != 0 ]; then
+	rm -rf "$out/insnprof"
+	plugin+=(--insn-profile "$out/insnprof")
 fi
 
 # perf in the guest for the profiles (adds it to the initramfs base).
@@ -64,4 +71,8 @@ if [ "$rc" != 0 ]; then
 	exit "$rc"
 fi
 python3 tests/bench/report.py "$out/guest.out" "$out" "$out/marks.txt" | tee "$out/report.txt"
+if [ "${BENCH_INSN_PROFILE:-0}" != 0 ]; then
+	python3 tests/bench/insnprof.py "$out/guest.out" "$out/insnprof" > "$out/insnprof.txt" &&
+		echo "bench.sh: instruction profile: $out/insnprof.txt" >&2
+fi
 echo "bench.sh: $(( $(date +%s) - start ))s wall; report: $out/report.txt" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""cpumarks.py PIDFILE FIFO OUT [INSNS]: host CPU time of each emulated vCPU,
-on cue.
+"""cpumarks.py PIDFILE FIFO OUT [INSNS [PROFCTL]]: host CPU time of each
+emulated vCPU, on cue.
 
 scripts/vm/run.sh --cpu-marks starts this beside qemu. The guest writes
 "MARK <label>" lines to its third serial port (/dev/ttyS2), which qemu
@@ -26,6 +26,10 @@ has executed so far:
 
 The host's CPU time still moves with what else the host runs (caches,
 frequency, its other threads); the instruction count does not.
+
+With PROFCTL (the plugin's control FIFO, run.sh --insn-profile) a mark
+"<id> start" also tells the plugin to start counting per block afresh,
+and "<id> end" to write what it counted to its profile directory as <id>.
 """
 import os
 import struct
@@ -68,11 +72,24 @@ def insn_counts(path, n):
     return [str(c) for c in struct.unpack(f"<{n}Q", raw)]
 
 
+def profile_order(label):
+    """The plugin's order for a mark: "<id> start" resets, "<id> end"
+    dumps as <id>; other marks dump under their own name."""
+    words = label.split()
+    if len(words) == 2 and words[1] == "start":
+        return "reset\n"
+    if len(words) == 2 and words[1] == "end":
+        return f"dump {words[0]}\n"
+    return "dump " + "_".join(words) + "\n"
+
+
 def main():
-    if len(sys.argv) not in (4, 5):
-        sys.exit("usage: cpumarks.py PIDFILE FIFO OUT [INSNS]")
+    if len(sys.argv) not in (4, 5, 6):
+        sys.exit("usage: cpumarks.py PIDFILE FIFO OUT [INSNS [PROFCTL]]")
     pidfile, fifo, out = sys.argv[1:4]
-    insns = sys.argv[4] if len(sys.argv) == 5 else None
+    insns = sys.argv[4] if len(sys.argv) >= 5 else None
+    profctl = sys.argv[5] if len(sys.argv) == 6 else None
+    ctl = None
     # qemu writes its pid file once it is up, before the guest runs.
     for _ in range(600):
         try:
@@ -101,8 +118,13 @@ def main():
                 ns = [oncpu_ns(pid, t) for t in tids]
                 if insns:
                     ns += ["insn"] + insn_counts(insns, len(tids))
-                dst.write(" ".join([line[5:].strip()] + ns) + "\n")
+                label = line[5:].strip()
+                dst.write(" ".join([label] + ns) + "\n")
                 dst.flush()
+                if profctl:
+                    if ctl is None:
+                        ctl = open(profctl, "w", buffering=1)
+                    ctl.write(profile_order(label))
 
 
 if __name__ == "__main__":

@@ -31,13 +31,17 @@
 #                                   (tests/bench/insncount.so); each mark
 #                                   also records the guest instructions
 #                                   each vCPU has executed
+#   --insn-profile DIR              with --insn-plugin: between each mark
+#                                   "<id> start" and "<id> end", the
+#                                   instructions vCPU 1 executed per guest
+#                                   code block, written to DIR/<id>
 # Env: QEMU (default qemu-system-x86_64), QEMU_ACCEL (default tcg).
 set -euo pipefail
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kname=6.1 tmo=600 mem=1024 smp=2 cpu="" append="" outfile="" build=1 debug=0 marks="" plugin=""
+kname=6.1 tmo=600 mem=1024 smp=2 cpu="" append="" outfile="" build=1 debug=0 marks="" plugin="" profdir=""
 envs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -53,8 +57,9 @@ while [ $# -gt 0 ]; do
 	--debug) debug=1; shift ;;
 	--cpu-marks) marks=$2; shift 2 ;;
 	--insn-plugin) plugin=$(realpath "$2"); shift 2 ;;
+	--insn-profile) profdir=$(realpath "$2"); shift 2 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,34p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,38p' "$0"; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -106,10 +111,18 @@ boot() {
 		rm -f "$tmp/marks.in" "$tmp/marks.out"
 		mkfifo "$tmp/marks.in" "$tmp/marks.out"
 		: > "$marks"
-		local insns=()
+		local insns=() pargs
 		if [ -n "$plugin" ]; then
 			insns=("$tmp/insns")
-			qextra=(-plugin "$plugin,out=$tmp/insns")
+			pargs="out=$tmp/insns"
+			if [ -n "$profdir" ]; then
+				rm -f "$tmp/profctl"
+				mkfifo "$tmp/profctl"
+				mkdir -p "$profdir"
+				insns+=("$tmp/profctl")
+				pargs+=",prof=$profdir,ctl=$tmp/profctl"
+			fi
+			qextra=(-plugin "$plugin,$pargs")
 		fi
 		python3 "$top/scripts/vm/cpumarks.py" "$tmp/qemu.pid" "$tmp/marks.out" \
 			"$marks" "${insns[@]}" &

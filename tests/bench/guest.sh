@@ -59,7 +59,9 @@
 # BENCH_BATCH (floodgen batch, 256),
 # BENCH_LEGIT_GAP (seconds between legitimate connections, 0.2),
 # BENCH_EST_DEBUG (1: log the gateway's counters and conntrack table
-# around each established-path replay).
+# around each established-path replay), BENCH_INSN_PROFILE (1: print the
+# kernel's function addresses at the end, for scripts/bench.sh's
+# instruction profile).
 # Output: "BENCH ..." key=value lines, "PROFILE ..." blocks.
 
 set -u
@@ -629,5 +631,13 @@ for cfg in $(echo "$ALL" | fold -w1); do
 	fi
 done
 teardown
+# BENCH_INSN_PROFILE: the guest's function addresses (modules still in
+# place), for tests/bench/insnprof.py to name the plugin's code blocks.
+if [ "${BENCH_INSN_PROFILE:-0}" != 0 ]; then
+	echo 0 > /proc/sys/kernel/kptr_restrict 2>/dev/null
+	echo "KALLSYMS-BEGIN"
+	grep -E ' [tT] ' /proc/kallsyms | gzip -1 | base64 -w 76
+	echo "KALLSYMS-END"
+fi
 rm -rf "$TMPD"
 echo "BENCH done"
