@@ -81,7 +81,7 @@ src=$base/src/$srcname
 # LA57 off, and KASAN's check then takes a direct-map address of the 5-level
 # layout for one outside the kernel (a "wild-memory-access" in
 # handle_edge_irq, then panic_on_warn). Under TCG the timer hits the window
-# in one boot of five here (and once in CI); with 4-level paging the
+# in one of four boots here (and once in CI); with 4-level paging the
 # answer is the same either way.
 emit() {
 	local kver
