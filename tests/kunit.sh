@@ -19,32 +19,15 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
-logdir=$top/build/kunit
-mkdir -p "$logdir"
-results=$logdir/results.txt
-: > "$results"
-say() { echo "kunit: $*" >&2; }
-rec() { echo "$1"; echo "$1" >> "$results"; }
-finish() {
-	local p f
-	p=$(grep -c '^PASS' "$results")
-	f=$(grep -c '^FAIL' "$results")
-	echo "$p passed, $f failed"
-	[ "$f" = 0 ]
-	exit $?
-}
+# shellcheck source=tests/lib/debugvm.sh
+. tests/lib/debugvm.sh
+debugvm_init kunit
 
 SUITES="syngate_cookie syngate_tcpopt syngate_tscookie syngate_xlate syngate_xmit"
 
 t0=$(date +%s)
-if ! vars=$(scripts/debug-kernel/build.sh 2> >(tee "$logdir/debug-kernel.log" >&2)); then
-	rec "FAIL kunit: the debug kernel did not build (see $logdir/debug-kernel.log)"
-	finish
-fi
-eval "$vars"
-export KERNEL_IMAGE KERNEL_MODDIR KERNEL_BUILD KERNEL_QEMU_CPU
+debugvm_kernel
 t1=$(date +%s)
-say "debug kernel ready in $((t1 - t0))s: $KERNEL_IMAGE"
 
 kver=$(basename "$KERNEL_MODDIR")
 scripts/vm/run.sh --kernel custom --timeout "${KUNIT_TIMEOUT:-900}" \
@@ -53,9 +36,7 @@ scripts/vm/run.sh --kernel custom --timeout "${KUNIT_TIMEOUT:-900}" \
 rc=$?
 t2=$(date +%s)
 say "VM run: exit $rc, $((t2 - t1))s (console: $logdir/console.log)"
-# A kernel that died in its own boot, before /init, was booted again
-# (scripts/vm/run.sh): show that it happened and what it printed.
-sed -n '/^run.sh: the kernel died before/,/^run.sh: booting again/p' "$logdir/console.log"
+debugvm_boot_notice "$logdir/console.log"
 [ -f "$logdir/guest.out" ] || : > "$logdir/guest.out"
 if [ ! -f "$top/build/$kver/src/kmod/tests/syngate_kunit.ko" ]; then
 	rec "FAIL kunit: syngate_kunit.ko did not build for $kver (see $logdir/console.log)"

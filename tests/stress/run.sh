@@ -38,21 +38,9 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
-logdir=$top/build/stress
-mkdir -p "$logdir"
-results=$logdir/results.txt
-: > "$results"
-say() { echo "stress: $*" >&2; }
-rec() { echo "$1"; echo "$1" >> "$results"; }
-finish() {
-	local p f s
-	p=$(grep -c '^PASS' "$results")
-	f=$(grep -c '^FAIL' "$results")
-	s=$(grep -c '^SKIP' "$results")
-	echo "$p passed, $f failed$([ "$s" != 0 ] && echo ", $s skipped")"
-	[ "$f" = 0 ]
-	exit $?
-}
+# shellcheck source=tests/lib/debugvm.sh
+. tests/lib/debugvm.sh
+debugvm_init stress
 
 # Where a hostile segment's time goes on the debug kernel under TCG
 # (perf in the guest during a flood, STRESS_PERF=40): in the sanitizers'
@@ -136,14 +124,8 @@ smoke) timeout=${STRESS_TIMEOUT:-1200} ;;
 esac
 
 t0=$(date +%s)
-if ! vars=$(scripts/debug-kernel/build.sh 2> >(tee "$logdir/debug-kernel.log" >&2)); then
-	rec "FAIL stress: the debug kernel did not build (see $logdir/debug-kernel.log)"
-	finish
-fi
-eval "$vars"
-export KERNEL_IMAGE KERNEL_MODDIR KERNEL_BUILD KERNEL_QEMU_CPU
+debugvm_kernel
 t1=$(date +%s)
-say "debug kernel ready in $((t1 - t0))s: $KERNEL_IMAGE"
 
 # The guest programs: ours, and the test programs and plugin (make).
 if ! gcc -O2 -Wall -Wextra -Werror -o tests/stress/tcpfuzz tests/stress/tcpfuzz.c \
@@ -180,9 +162,7 @@ scripts/vm/run.sh --kernel custom --timeout "$timeout" --mem "${STRESS_MEM:-2048
 rc=$?
 t2=$(date +%s)
 say "VM exit $rc after $((t2 - t1))s (console: $con)"
-# A kernel that died in its own boot, before /init, was booted again
-# (scripts/vm/run.sh): show that it happened and what it printed.
-sed -n '/^run.sh: the kernel died before/,/^run.sh: booting again/p' "$con"
+debugvm_boot_notice "$con"
 [ -f "$out" ] || : > "$out"
 # what the guest printed: counts, details, results
 grep -a -E '^(stress|e2e|tcpfuzz|combo|  )' "$out" | head -n 400
