@@ -368,6 +368,11 @@ flood_run() {
 	sleep 0.5
 }
 
+# bulk_client BYTES: one bulk transfer from the client, BYTES each way.
+bulk_client() {
+	in_c taskset -c 0 tcpxfer client -c $SRV -p $PORT -n "$1" -T 20000
+}
+
 # bulk_run CFG REP
 bulk_run() {
 	local cfg=$1 rep=$2 c1a c1b pa pb out us t0 t1
@@ -376,7 +381,7 @@ bulk_run() {
 	pa=$(gw_rx)
 	mark "b-$cfg-$rep start"
 	t0=$(now)
-	out=$(in_c taskset -c 0 tcpxfer client -c $SRV -p $PORT -n "$BULK" -T 20000 2>&1)
+	out=$(bulk_client "$BULK" 2>&1)
 	t1=$(now)
 	mark "b-$cfg-$rep end"
 	c1b=$(cpu_snap 1)
@@ -541,8 +546,7 @@ profile_run() {
 			> "$TMPD/pfg.out" 2>&1 &
 	elif [ "$what" = bulk ]; then
 		start_server $((BULK * 20)) 1
-		in_c taskset -c 0 tcpxfer client -c $SRV -p $PORT -n $((BULK * 20)) -T 20000 \
-			> /dev/null 2>&1 &
+		bulk_client $((BULK * 20)) > /dev/null 2>&1 &
 	else
 		est_prepare "$cfg" 0 || return 1
 		est_replay $((PSECS + 60)) &
