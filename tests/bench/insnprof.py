@@ -20,18 +20,19 @@ import base64
 import bisect
 import gzip
 import os
-import re
 import sys
 
-NAMES = {"a": "SYNGATE", "b": "SYNPROXY", "c": "syncookies", "d": "none", "e": "rules-only"}
-KINDS = {"f": ("flood", "synacks", "SYN-ACK"), "e": ("est", "fwd", "est segment"),
-         "b": ("bulk", "pkts", "bulk segment")}
+from report import NAMES, parse
+
+# run kind -> (its BENCH key counting events, what one event is)
+EVENTS = {"flood": ("synacks", "SYN-ACK"), "est": ("fwd", "est segment"),
+          "bulk": ("pkts", "bulk segment")}
 TOP = 25
 
 
-def read_guest(path):
-    """The runs (mark -> BENCH key=values) and the kernel's text symbols."""
-    runs, b64, in_syms = {}, [], False
+def read_kallsyms(path):
+    """The kernel's text symbols the guest printed: sorted (address, name)."""
+    b64, in_syms = [], False
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
@@ -41,9 +42,6 @@ def read_guest(path):
                 in_syms = False
             elif in_syms:
                 b64.append(line)
-            elif line.startswith("BENCH ") and " mark=" in line:
-                kv = dict(w.split("=", 1) for w in line.split()[2:] if "=" in w)
-                runs[kv["mark"]] = kv
     syms = []
     if b64:
         text = gzip.decompress(base64.b64decode("".join(b64))).decode(errors="replace")
@@ -53,7 +51,7 @@ def read_guest(path):
                 name = p[2] + (f" {p[3]}" if len(p) > 3 else "")
                 syms.append((int(p[0], 16), name))
     syms.sort()
-    return runs, syms
+    return syms
 
 
 def symbolize(syms):
@@ -83,39 +81,41 @@ def read_dump(path, name):
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: insnprof.py GUEST_OUTPUT PROFILE_DIR")
-    runs, syms = read_guest(sys.argv[1])
+    guest, dumps = sys.argv[1:]
+    syms = read_kallsyms(guest)
     if not syms:
-        sys.exit("insnprof.py: no KALLSYMS block in " + sys.argv[1])
+        sys.exit("insnprof.py: no KALLSYMS block in " + guest)
     name = symbolize(syms)
-    # (kind, cfg) -> (instructions per function, events), over repetitions
-    tot = {}
-    for mark in sorted(os.listdir(sys.argv[2])):
-        m = re.match(r"^([feb])-([a-e])-", mark)
-        if not m or mark not in runs:
+    # (kind, cfg) -> instructions per function and events, over repetitions
+    insns, events = {}, {}
+    for r in parse(guest)[1]:
+        path = os.path.join(dumps, r.get("mark", ""))
+        if r["kind"] not in EVENTS or "mark" not in r or not os.path.isfile(path):
             continue
-        kind, cfg = m.groups()
-        events = float(runs[mark].get(KINDS[kind][1], "nan"))
-        if not events > 0:
+        n = float(r.get(EVENTS[r["kind"]][0], "nan"))
+        if not n > 0:
             continue
-        fns, ev = tot.setdefault((kind, cfg), ({}, [0.0]))
-        for fn, n in read_dump(os.path.join(sys.argv[2], mark), name).items():
-            fns[fn] = fns.get(fn, 0) + n
-        ev[0] += events
-    if not tot:
-        sys.exit("insnprof.py: no dump matches a run in " + sys.argv[1])
+        key = (r["kind"], r["cfg"])
+        fns = insns.setdefault(key, {})
+        for fn, x in read_dump(path, name).items():
+            fns[fn] = fns.get(fn, 0) + x
+        events[key] = events.get(key, 0.0) + n
+    if not insns:
+        sys.exit("insnprof.py: no dump matches a run in " + guest)
 
     print("== Instruction profile: gateway (vCPU 1) guest instructions per event,"
           " by function (every instruction counted, repetitions summed)")
     per = {}
-    for (kind, cfg), (fns, ev) in sorted(tot.items()):
-        per[(kind, cfg)] = {fn: n / ev[0] for fn, n in fns.items()}
+    for (kind, cfg), fns in sorted(insns.items()):
+        ev = events[(kind, cfg)]
+        per[(kind, cfg)] = {fn: n / ev for fn, n in fns.items()}
         total = sum(per[(kind, cfg)].values())
-        print(f"\n-- {NAMES[cfg]}, {KINDS[kind][0]}: {total:.0f} instructions per"
-              f" {KINDS[kind][2]} ({ev[0]:.0f} events)")
+        print(f"\n-- {NAMES[cfg]}, {kind}: {total:.0f} instructions per"
+              f" {EVENTS[kind][1]} ({ev:.0f} events)")
         for fn, x in sorted(per[(kind, cfg)].items(), key=lambda kv: -kv[1])[:TOP]:
             print(f"   {x:8.1f}  {100 * x / total:5.1f}%  {fn}")
 
-    for kind in "feb":
+    for kind in ("flood", "est", "bulk"):
         if (kind, "a") not in per:
             continue
         mine = per[(kind, "a")]
@@ -124,8 +124,8 @@ def main():
             if other is None:
                 continue
             diff = {fn: mine.get(fn, 0) - other.get(fn, 0) for fn in set(mine) | set(other)}
-            print(f"\n-- SYNGATE minus {NAMES[cfg]}, {KINDS[kind][0]}:"
-                  f" {sum(diff.values()):+.0f} instructions per {KINDS[kind][2]};"
+            print(f"\n-- SYNGATE minus {NAMES[cfg]}, {kind}:"
+                  f" {sum(diff.values()):+.0f} instructions per {EVENTS[kind][1]};"
                   f" largest differences")
             for fn, x in sorted(diff.items(), key=lambda kv: -abs(kv[1]))[:TOP]:
                 if abs(x) >= 0.5:
