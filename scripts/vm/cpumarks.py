@@ -74,13 +74,11 @@ def insn_counts(path, n):
 
 def profile_order(label):
     """The plugin's order for a mark: "<id> start" resets, "<id> end"
-    dumps as <id>; other marks dump under their own name."""
+    dumps as <id>; any other mark, none."""
     words = label.split()
-    if len(words) == 2 and words[1] == "start":
-        return "reset\n"
-    if len(words) == 2 and words[1] == "end":
-        return f"dump {words[0]}\n"
-    return "dump " + "_".join(words) + "\n"
+    if len(words) != 2:
+        return None
+    return {"start": "reset\n", "end": f"dump {words[0]}\n"}.get(words[1])
 
 
 def main():
@@ -121,10 +119,11 @@ def main():
                 label = line[5:].strip()
                 dst.write(" ".join([label] + ns) + "\n")
                 dst.flush()
-                if profctl:
+                order = profile_order(label) if profctl else None
+                if order:
                     if ctl is None:
                         ctl = open(profctl, "w", buffering=1)
-                    ctl.write(profile_order(label))
+                    ctl.write(order)
 
 
 if __name__ == "__main__":
