@@ -588,12 +588,16 @@ static void client_one(const struct opts *o, bool verbose,
 	t0 = mono_us();
 	err = client_connect(fd, &ss, len, o->timeout_ms);
 	res->connect_us = mono_us() - t0;
-	if (!err && o->expect_reset)
+	if (!err && o->expect_reset) {
+		res->stage = "await-reset";	/* connected: wait for the RST */
 		err = wait_reset(fd, o->timeout_ms);
+	}
 	if (o->expect_reset) {
 		res->refused = err == ECONNREFUSED || err == ECONNRESET;
-		snprintf(res->reason, sizeof(res->reason), "%s",
-			 res->refused ? strerror(err) : "no reset");
+		snprintf(res->reason, sizeof(res->reason), "%s%s",
+			 res->refused ? "" : "no reset: ",
+			 !err ? "data arrived" :
+			 err == EPIPE ? "end of stream" : strerror(err));
 		close(fd);
 		return;
 	}
@@ -683,7 +687,9 @@ static int run_client(const struct opts *o)
 			printf("client: refused reason=%s\n", res.reason);
 			return EXIT_OK;
 		}
-		printf("client: FAIL stage=connect reason=no reset\n");
+		printf("client: FAIL stage=%s reason=%s connect_us=%llu\n",
+		       res.stage, res.reason,
+		       (unsigned long long)res.connect_us);
 		return EXIT_TESTFAIL;
 	}
 	if (!res.ok) {
