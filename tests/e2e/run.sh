@@ -24,6 +24,8 @@
 # exit 0 iff nothing failed.
 
 set -u
+# A decimal point in $EPOCHREALTIME and awk's numbers, whatever the locale.
+export LC_ALL=C
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
@@ -137,8 +139,10 @@ tcpdump_ready() {
     return 1
 }
 
+# now_s: seconds since the epoch, to the microsecond. Bash's own clock:
+# the guest's date is busybox's, which prints no fraction (%N).
 now_s() {
-    date +%s.%N
+    echo "$EPOCHREALTIME"
 }
 
 elapsed() {

@@ -133,7 +133,7 @@ rule_hits() {
 # this kernel. TOPO_TIMES: where its time went.
 topo() {
 	local ns t0 t1 t2
-	t0=$(date +%s.%N)
+	t0=$EPOCHREALTIME
 	e2e_teardown_ns
 	E2E_TMP=$(mktemp -d /tmp/sg-stress.XXXXXX)
 	modprobe nf_conntrack 2>/dev/null
@@ -142,7 +142,7 @@ topo() {
 	done
 	ip link add c0 netns "$NS_C" type veth peer name gc netns "$NS_G" || return 1
 	ip link add gs netns "$NS_G" type veth peer name s0 netns "$NS_S" || return 1
-	t1=$(date +%s.%N)
+	t1=$EPOCHREALTIME
 	ip -n "$NS_C" -b - <<-EOF || return 1
 	link set lo up
 	addr add 198.18.1.2/24 dev c0
@@ -189,7 +189,7 @@ topo() {
 	-A OUTPUT -p tcp --sport 20000:29999 --tcp-flags RST RST -j DROP
 	COMMIT
 	EOF
-	t2=$(date +%s.%N)
+	t2=$EPOCHREALTIME
 	TOPO_TIMES=$(awk -v a="$t0" -v b="$t1" -v c="$t2" \
 		'BEGIN { printf "namespaces+links %.0fs, addresses/routes/sysctls/rules %.0fs", b - a, c - b }')
 }
