@@ -292,9 +292,23 @@ ct_count() {
 # in the gateway namespace for the named column (entries syn_received
 # cookie_invalid cookie_valid cookie_retrans conn_reopened).
 target_stats() {
-    local col=$1
-    in_gw cat "$STAT_FILE" 2>/dev/null | awk -v col="$col" '
-        NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+    stats_field "$(target_stats_all)" "$1"
+}
+
+# stats_field SNAPSHOT COLUMN: COLUMN's value in a target_stats_all
+# snapshot, -1 when it has none.
+stats_field() {
+    awk -v s="$1" -v col="$2" 'BEGIN {
+        n = split(s, w, " ")
+        for (i = 1; i <= n; i++) if (index(w[i], col "=") == 1) v = substr(w[i], length(col) + 2)
+        print (v == "" ? -1 : v)
+    }'
+}
+
+# target_stats_all: every column of /proc/net/stat/<target> in the gateway
+# namespace, summed over CPUs, as "name=value" words.
+target_stats_all() {
+    in_gw cat "$STAT_FILE" 2>/dev/null | awk '
         function hex(s,    i, n, d) {
             n = 0
             s = tolower(s)
@@ -305,8 +319,22 @@ target_stats() {
             }
             return n
         }
-        c && NF >= c { sum += hex($c) }
-        END { if (!c) print -1; else printf "%d\n", sum }'
+        NR == 1 { n = NF; for (i = 1; i <= NF; i++) name[i] = $i; next }
+        { for (i = 1; i <= NF; i++) sum[i] += hex($i) }
+        END { for (i = 1; i <= n; i++) printf "%s=%.0f ", name[i], sum[i]; print "" }'
+}
+
+# target_stats_diff BEFORE AFTER: the columns of two target_stats_all
+# snapshots that changed, as "name=+delta" words.
+target_stats_diff() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        n = split(a, x, " "); split(b, y, " ")
+        for (i = 1; i <= n; i++) {
+            split(x[i], p, "="); split(y[i], q, "=")
+            if (q[2] != p[2]) printf "%s=%+d ", p[1], q[2] - p[2]
+        }
+        print ""
+    }'
 }
 
 # ipt_counter NS PATTERN: packet count of the first rule in the namespace's
