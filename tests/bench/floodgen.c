@@ -94,12 +94,9 @@ static void usage(const char *msg)
 
 static uint64_t num(const char *s, const char *what)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || !*s || *end)
+	if (parse_u64(s, UINT64_MAX, &v))
 		usage(what);
 	return v;
 }
@@ -120,15 +117,10 @@ static uint8_t frames[MAX_BATCH][FRAME_LEN];
 static void ipv4_tcp_csums(uint8_t *ip, size_t ihl, size_t tcplen)
 {
 	uint8_t *tcp = ip + ihl;
-	uint32_t sum;
 
-	put16(ip + 10, 0);
-	put16(ip + 10, csum_fold(csum_add(0, ip, ihl)));
+	ip4_set_csum(ip);
 	put16(tcp + 16, 0);
-	sum = csum_add(0, ip + 12, 8);	/* pseudo header: addresses */
-	sum += IPPROTO_TCP + (uint32_t)tcplen;
-	sum = csum_add(sum, tcp, tcplen);
-	put16(tcp + 16, csum_fold(sum));
+	put16(tcp + 16, tcp_csum(ip + 12, ip + 16, 4, tcp, tcplen));
 }
 
 #define REPLAY_MAX	16

@@ -122,4 +122,48 @@ static inline uint16_t csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+/*
+ * TCP checksum of the @len bytes at @tcp (its checksum field summed as it
+ * stands: zero it first) over the pseudo header of @src -> @dst, addresses
+ * of @alen bytes: 4 for IPv4, 16 for IPv6. The length is one 16-bit word
+ * in IPv4's pseudo header and a 32-bit one in IPv6's: the same sum for
+ * any segment below 64 KiB. 6 is IPPROTO_TCP.
+ */
+static inline uint16_t tcp_csum(const uint8_t *src, const uint8_t *dst,
+				size_t alen, const uint8_t *tcp, size_t len)
+{
+	uint32_t sum = 6 + (uint32_t)len;
+
+	sum = csum_add(sum, src, alen);
+	sum = csum_add(sum, dst, alen);
+	return csum_fold(csum_add(sum, tcp, len));
+}
+
+/* Set the header checksum of the IPv4 header at @ip, options included. */
+static inline void ip4_set_csum(uint8_t *ip)
+{
+	size_t hl = (size_t)(ip[0] & 0xf) * 4;
+
+	put16(ip + 10, 0);
+	put16(ip + 10, csum_fold(csum_add(0, ip, hl)));
+}
+
+/*
+ * The first 20 bytes of a TCP header. Checksum and urgent pointer are
+ * left zero; @doff is written as given, lies included.
+ */
+static inline void put_tcp_hdr(uint8_t *t, uint16_t sport, uint16_t dport,
+			       uint32_t seq, uint32_t ack, unsigned int doff,
+			       uint8_t flags, uint16_t win)
+{
+	put16(t, sport);
+	put16(t + 2, dport);
+	put32(t + 4, seq);
+	put32(t + 8, ack);
+	t[12] = (uint8_t)(doff << 4);
+	t[13] = flags;
+	put16(t + 14, win);
+	put32(t + 16, 0);
+}
+
 #endif /* SYNGATE_PROGS_COMMON_H */

@@ -461,21 +461,6 @@ static int opts_find_ts(const uint8_t *p, size_t len, uint32_t *val,
 
 /* ---- building packets --------------------------------------------------- */
 
-/* TCP checksum over the pseudo header and @len bytes of segment. */
-static uint16_t tcp_csum(const struct addr *src, const struct addr *dst,
-			 const uint8_t *tcp, size_t len)
-{
-	size_t alen = src->af == AF_INET6 ? 16 : 4;
-	uint32_t sum = 0;
-
-	sum = csum_add(sum, src->b, alen);
-	sum = csum_add(sum, dst->b, alen);
-	sum += IPPROTO_TCP;
-	sum += (uint32_t)len;	/* both pseudo headers: 16/32-bit length */
-	sum = csum_add(sum, tcp, len);
-	return csum_fold(sum);
-}
-
 static size_t build_iphdr(uint8_t *p, const struct seg *s, size_t tcplen)
 {
 	if (s->src->af == AF_INET6) {
@@ -496,7 +481,7 @@ static size_t build_iphdr(uint8_t *p, const struct seg *s, size_t tcplen)
 	p[9] = IPPROTO_TCP;
 	memcpy(p + 12, s->src->b, 4);
 	memcpy(p + 16, s->dst->b, 4);
-	put16(p + 10, csum_fold(csum_add(0, p, IP4_HLEN)));
+	ip4_set_csum(p);
 	return IP4_HLEN;
 }
 
@@ -511,20 +496,14 @@ static size_t build_pkt(uint8_t *buf, const struct seg *s)
 
 	doff = s->doff >= 0 ? (unsigned int)s->doff :
 	       (unsigned int)(TCP_HLEN + s->optlen) / 4;
-	put16(t, s->sport);
-	put16(t + 2, s->dport);
-	put32(t + 4, s->seq);
-	put32(t + 8, s->ack);
-	t[12] = (uint8_t)(doff << 4);
-	t[13] = s->flags;
-	put16(t + 14, s->win);
-	put16(t + 16, 0);
-	put16(t + 18, 0);
+	put_tcp_hdr(t, s->sport, s->dport, s->seq, s->ack, doff, s->flags,
+		    s->win);
 	if (s->optlen)
 		memcpy(t + TCP_HLEN, s->opt, s->optlen);
 	if (s->datalen)
 		memcpy(t + TCP_HLEN + s->optlen, s->data, s->datalen);
-	sum = tcp_csum(s->src, s->dst, t, tcplen);
+	sum = tcp_csum(s->src->b, s->dst->b, iphl == IP6_HLEN ? 16 : 4, t,
+		       tcplen);
 	if (s->bad_csum) {
 		/* ~sum, but never the other one's-complement zero */
 		sum = (uint16_t)~sum;

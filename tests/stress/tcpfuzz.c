@@ -159,12 +159,9 @@ static void usage(const char *msg)
 
 static unsigned long long num(const char *s, const char *what)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || !*s || *end)
+	if (parse_u64(s, UINT64_MAX, &v))
 		usage(what);
 	return v;
 }
@@ -317,20 +314,6 @@ struct tcpseg {
 	bool bad_csum;
 };
 
-/* TCP checksum of @t (@len bytes, checksum field included as is) over
- * the pseudo header of @src -> @dst. */
-static uint16_t tcp_csum(const uint8_t *t, size_t len, const uint8_t *src,
-			 const uint8_t *dst, bool v6)
-{
-	uint32_t sum;
-	size_t alen = v6 ? 16 : 4;
-
-	sum = csum_add(0, src, alen);
-	sum = csum_add(sum, dst, alen);
-	sum += 6 + (uint32_t)len;
-	return csum_fold(csum_add(sum, t, len));
-}
-
 /* TCP segment into @t; returns its length. */
 static size_t build_tcp(uint8_t *t, const struct tcpseg *s, bool v6)
 {
@@ -338,19 +321,13 @@ static size_t build_tcp(uint8_t *t, const struct tcpseg *s, bool v6)
 	int doff = s->doff >= 0 ? s->doff : (int)(20 + ol) / 4;
 	uint16_t ck;
 
-	put16(t, s->sport);
-	put16(t + 2, s->dport);
-	put32(t + 4, s->seq);
-	put32(t + 8, s->ack);
-	t[12] = (uint8_t)(doff << 4);
-	t[13] = s->flags;
-	put16(t + 14, s->win);
-	put16(t + 16, 0);
+	put_tcp_hdr(t, s->sport, s->dport, s->seq, s->ack, (unsigned int)doff,
+		    s->flags, s->win);
 	put16(t + 18, rnd() % 8 == 0 ? (uint16_t)rnd() : 0);
 	memcpy(t + 20, s->opt, s->optlen);
 	memset(t + 20 + s->optlen, pct() < 70 ? 0 : 1, ol - s->optlen);
 	rnd_bytes(t + 20 + ol, s->paylen);
-	ck = tcp_csum(t, len, s->src, s->dst, v6);
+	ck = tcp_csum(s->src, s->dst, v6 ? 16 : 4, t, len);
 	if (s->bad_csum)
 		ck = (uint16_t)(ck + 1 + rnd() % 0xfffe);
 	put16(t + 16, ck);
@@ -640,12 +617,17 @@ static void frame_queue(struct out *o, size_t iplen)
 	o->n++;
 }
 
-static void ip4_finish(uint8_t *ip)
+/* One IPv4 frame carrying the @len bytes at @payload, options-free. */
+static void emit4(struct out *o, const struct cfg *c, const uint8_t *src,
+		  const uint8_t *payload, size_t len, uint16_t frag,
+		  uint16_t id)
 {
-	size_t hl = (size_t)(ip[0] & 0xf) * 4;
+	uint8_t *b = frame_slot(o, false);
+	size_t h = ip4_hdr(b, src, c->dst, len, frag, id, 0);
 
-	put16(ip + 10, 0);
-	put16(ip + 10, csum_fold(csum_add(0, ip, hl)));
+	memcpy(b + h, payload, len);
+	ip4_set_csum(b);
+	frame_queue(o, h + len);
 }
 
 /*
@@ -664,7 +646,7 @@ static void emit(struct out *o, const struct cfg *c, const struct tmpl *t,
 	put16(tcp, sport);
 	put32(tcp + 4, seq);
 	put16(tcp + 16, 0);
-	ck = tcp_csum(tcp, t->tl, src, c->dst, c->v6);
+	ck = tcp_csum(src, c->dst, c->v6 ? 16 : 4, tcp, t->tl);
 	if (t->csum_err)
 		ck = (uint16_t)(ck + t->csum_err);
 	put16(tcp + 16, ck);
@@ -672,34 +654,17 @@ static void emit(struct out *o, const struct cfg *c, const struct tmpl *t,
 	if (!c->v6) {
 		switch (t->mode) {
 		case IPM_FIRST:
-			k = t->split;
-			b = frame_slot(o, false);
-			h = ip4_hdr(b, src, c->dst, k, 0x2000, id, 0);
-			memcpy(b + h, tcp, k);
-			ip4_finish(b);
-			frame_queue(o, h + k);
+			emit4(o, c, src, tcp, t->split, 0x2000, id);
 			return;
 		case IPM_TAIL:
-			b = frame_slot(o, false);
-			h = ip4_hdr(b, src, c->dst, n,
-				    (uint16_t)((t->tail_mf ? 0x2000 : 0) |
-					       t->tail_off), id, 0);
-			memcpy(b + h, tcp, n);
-			ip4_finish(b);
-			frame_queue(o, h + n);
+			emit4(o, c, src, tcp, n,
+			      (uint16_t)((t->tail_mf ? 0x2000 : 0) |
+					 t->tail_off), id);
 			return;
 		case IPM_SPLIT:
 			k = t->split;
-			b = frame_slot(o, false);
-			h = ip4_hdr(b, src, c->dst, k, 0x2000, id, 0);
-			memcpy(b + h, tcp, k);
-			ip4_finish(b);
-			frame_queue(o, h + k);
-			b = frame_slot(o, false);
-			h = ip4_hdr(b, src, c->dst, n - k, (uint16_t)(k / 8), id, 0);
-			memcpy(b + h, tcp + k, n - k);
-			ip4_finish(b);
-			frame_queue(o, h + n - k);
+			emit4(o, c, src, tcp, k, 0x2000, id);
+			emit4(o, c, src, tcp + k, n - k, (uint16_t)(k / 8), id);
 			return;
 		default:
 			b = frame_slot(o, false);
@@ -712,7 +677,7 @@ static void emit(struct out *o, const struct cfg *c, const struct tmpl *t,
 
 				put16(b + 2, (uint16_t)(tot < 0 ? 0 : tot));
 			}
-			ip4_finish(b);
+			ip4_set_csum(b);
 			frame_queue(o, h + n);
 			return;
 		}
