@@ -57,27 +57,11 @@ static void on_sig(int sig)
 	stop = 1;
 }
 
-/* Unlike common.h's sleep_us(), a signal that sets stop ends the nap. */
-static void nap_us(uint64_t us)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(us / 1000000u),
-		.tv_nsec = (long)(us % 1000000u) * 1000,
-	};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !stop)
-		;
-}
-
-/* xorshift64*: fast, seedable, plenty for test traffic. */
 static uint64_t rng;
 
 static uint32_t rnd32(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32);
+	return xorshift_next(&rng);
 }
 
 static void usage(const char *msg)
@@ -377,7 +361,7 @@ int main(int argc, char **argv)
 				n = (unsigned int)burst;
 			due = start + sent * 1000000u / c.rate;
 			if (due > now) {
-				nap_us((due < end ? due : end) - now);
+				nap_us((due < end ? due : end) - now, &stop);
 				continue;
 			}
 		}

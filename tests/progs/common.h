@@ -9,6 +9,7 @@
 #define SYNGATE_PROGS_COMMON_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,15 +35,24 @@ static inline uint64_t mono_ms(void)
 	return mono_us() / 1000u;
 }
 
-static inline void sleep_us(uint64_t us)
+/* Sleep @us; a signal that sets *@stop ends the nap early. */
+static inline void nap_us(uint64_t us, const volatile sig_atomic_t *stop)
 {
 	struct timespec ts = {
 		.tv_sec = (time_t)(us / 1000000u),
 		.tv_nsec = (long)(us % 1000000u) * 1000,
 	};
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !*stop)
 		;
+}
+
+/* Sleep @us, whatever signals come. */
+static inline void sleep_us(uint64_t us)
+{
+	static const volatile sig_atomic_t never;
+
+	nap_us(us, &never);
 }
 
 /*
@@ -77,6 +87,15 @@ static inline uint64_t rng_next(uint64_t *state)
 {
 	*state += 0x9e3779b97f4a7c15ull;
 	return mix64(*state);
+}
+
+/* xorshift64*: fast, seedable, plenty for flood traffic. */
+static inline uint32_t xorshift_next(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return (uint32_t)((*state * 0x2545f4914f6cdd1dull) >> 32);
 }
 
 /* Network byte order in and out of packet buffers. */

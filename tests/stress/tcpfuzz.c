@@ -110,10 +110,7 @@ static void on_sig(int sig)
 
 static uint32_t rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dULL) >> 32);
+	return xorshift_next(&rng);
 }
 
 static unsigned int pct(void)
@@ -125,17 +122,6 @@ static void rnd_bytes(uint8_t *p, size_t n)
 {
 	while (n--)
 		*p++ = (uint8_t)rnd();
-}
-
-/* Unlike common.h's sleep_us(), a signal (SIGTERM: stop) ends the nap. */
-static void nap_us(uint64_t us)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(us / 1000000),
-		.tv_nsec = (long)(us % 1000000) * 1000,
-	};
-
-	nanosleep(&ts, NULL);
 }
 
 static void die(const char *what)
@@ -865,7 +851,7 @@ static int cmd_flood(const struct cfg *c)
 			uint64_t due = t0 + segs * 1000000 / c->rate, t = mono_us();
 
 			if (due > t) {
-				nap_us(due - t < 100000 ? due - t : 100000);
+				nap_us(due - t < 100000 ? due - t : 100000, &stop);
 				continue;
 			}
 			want = (unsigned int)(c->rate / 100 + 2);
@@ -890,7 +876,7 @@ static int cmd_flood(const struct cfg *c)
 			if (r < 0) {
 				if (errno == ENOBUFS || errno == EAGAIN ||
 				    errno == EINTR) {
-					nap_us(1000);
+					nap_us(1000, &stop);
 					continue;
 				}
 				die("tcpfuzz: sendmmsg");
@@ -927,7 +913,7 @@ static int cmd_flood(const struct cfg *c)
 		}
 		drops = d;
 		if (pause)
-			nap_us(pause);
+			nap_us(pause, &stop);
 	}
 	secs = (double)(mono_us() - t0) / 1e6;
 	memcpy(kinds, seg_kinds, sizeof(kinds));
@@ -1010,7 +996,7 @@ static void raw_send(struct rawout *o, const struct cfg *c, const uint8_t *t,
 		}
 		if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
 			return;		/* refused by the local stack */
-		nap_us(1000);
+		nap_us(1000, &stop);
 	}
 }
 
