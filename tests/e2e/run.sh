@@ -474,6 +474,11 @@ closed_port_state() {
     echo "  --- $SRV_NS: ss -tan (port $E2E_PORT); gateway: conntrack -L"
     in_srvns ss -tan "( sport = :$E2E_PORT )" 2>&1 | sed 's/^/  | /'
     in_gw conntrack -L 2>/dev/null | sed 's/^/  | /'
+    # drops between the namespaces (backlog: 2nd column) and conntrack's
+    # own (invalid, drop, insert_failed) since the combination began
+    echo "  --- /proc/net/softnet_stat; gateway: conntrack -S"
+    sed 's/^/  | /' /proc/net/softnet_stat
+    in_gw conntrack -S 2>/dev/null | sed 's/^/  | /'
 }
 
 # closed_port_again: after a failed closed-port, one more client under a
