@@ -474,8 +474,9 @@ closed_port_state() {
     echo "  --- $SRV_NS: ss -tan (port $E2E_PORT); gateway: conntrack -L"
     in_srvns ss -tan "( sport = :$E2E_PORT )" 2>&1 | sed 's/^/  | /'
     in_gw conntrack -L 2>/dev/null | sed 's/^/  | /'
-    # drops between the namespaces (backlog: 2nd column) and conntrack's
-    # own (invalid, drop, insert_failed) since the combination began
+    # segments dropped between the namespaces (backlog full: 2nd column,
+    # since boot) and by the gateway's conntrack (invalid, drop,
+    # insert_failed, since this combination's namespace was made)
     echo "  --- /proc/net/softnet_stat; gateway: conntrack -S"
     sed 's/^/  | /' /proc/net/softnet_stat
     in_gw conntrack -S 2>/dev/null | sed 's/^/  | /'
