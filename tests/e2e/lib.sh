@@ -324,6 +324,20 @@ target_stats_all() {
         END { for (i = 1; i <= n; i++) printf "%s=%.0f ", name[i], sum[i]; print "" }'
 }
 
+# stats_gains BEFORE AFTER COLUMN...: what each COLUMN gained between two
+# target_stats_all snapshots, space separated (0 for a column neither has).
+stats_gains() {
+    local a=$1 b=$2
+    shift 2
+    awk -v a="$a" -v b="$b" -v cols="$*" 'BEGIN {
+        n = split(a, w, " "); for (i = 1; i <= n; i++) { split(w[i], p, "="); before[p[1]] = p[2] }
+        n = split(b, w, " "); for (i = 1; i <= n; i++) { split(w[i], p, "="); after[p[1]] = p[2] }
+        n = split(cols, c, " ")
+        for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? " " : ""), after[c[i]] - before[c[i]]
+        print ""
+    }'
+}
+
 # target_stats_diff BEFORE AFTER: the columns of two target_stats_all
 # snapshots that changed, as "name=+delta" words.
 target_stats_diff() {

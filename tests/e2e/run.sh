@@ -163,15 +163,8 @@ stat_delta_begin() {
 # stat_delta_begin; S_AFTER keeps every column for target_stats_diff.
 stat_delta_end() {
     S_AFTER=$(target_stats_all)
-    D_SYN=$(stat_gain syn_received)
-    D_INV=$(stat_gain cookie_invalid)
-    D_VAL=$(stat_gain cookie_valid)
-    D_RET=$(stat_gain cookie_retrans)
-    D_REO=$(stat_gain conn_reopened)
-}
-
-stat_gain() {
-    echo $(($(stats_field "$S_AFTER" "$1") - $(stats_field "$S_BEFORE" "$1")))
+    read -r D_SYN D_INV D_VAL D_RET D_REO <<< "$(stats_gains "$S_BEFORE" "$S_AFTER" \
+        syn_received cookie_invalid cookie_valid cookie_retrans conn_reopened)"
 }
 
 stat_str() {
