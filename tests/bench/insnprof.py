@@ -89,8 +89,10 @@ def main():
     # (kind, cfg) -> instructions per function and events, over repetitions
     insns, events = {}, {}
     for r in parse(guest)[1]:
-        path = os.path.join(dumps, r.get("mark", ""))
-        if r["kind"] not in EVENTS or "mark" not in r or not os.path.isfile(path):
+        if r["kind"] not in EVENTS or "mark" not in r:
+            continue
+        path = os.path.join(dumps, r["mark"])
+        if not os.path.isfile(path):
             continue
         n = float(r.get(EVENTS[r["kind"]][0], "nan"))
         if not n > 0:
