@@ -39,7 +39,7 @@ E2E_LOSSY_LOSS=${E2E_LOSSY_LOSS:-2%}
 E2E_LOSSY_TIMEOUT=${E2E_LOSSY_TIMEOUT:-120}
 E2E_HEAVY_BACKEND=${E2E_HEAVY_BACKEND:-nft}
 
-SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy rules late-ack"
+SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy rules late-ack stale-server rst-reopen blind-rst"
 # Run on one backend only: the slow ones, and late-ack, which needs a
 # capture (seconds under TCG) and tests nothing the backend changes.
 HEAVY="flood lossy late-ack"
@@ -647,6 +647,221 @@ sc_reuse() {
     pass $name "time=$(elapsed "$t0")s$figs"
 }
 
+# ct_line SPORT: the gateway's conntrack entry for the client port SPORT.
+ct_line() {
+    in_gw conntrack -L -f "ipv$T_FAMILY" 2>/dev/null | grep " sport=$1 " | head -n 1
+}
+
+# ct_wait SPORT STATE: wait (at most 5 s) for that entry to be in STATE.
+ct_wait() {
+    local i
+    for i in $(seq 1 50); do
+        case $(ct_line "$1") in *" $2 "*) return 0 ;; esac
+        sleep 0.1
+        : "$i"
+    done
+    return 1
+}
+
+# srv_sock_state SPORT: the TCP state of the server's socket connected to
+# the client port SPORT (ss's name, e.g. LAST-ACK), empty when none.
+srv_sock_state() {
+    in_srvns ss -Htan "( sport = :$E2E_PORT and dport = :$1 )" 2>/dev/null |
+        awk '{ print $1; exit }'
+}
+
+# stale_rules -A|-D SPORT: the client namespace neither resets segments
+# (its kernel has no socket for pktcraft's flows) nor lets the server's
+# FINs for SPORT reach anybody: the server's socket stays in LAST_ACK.
+stale_rules() {
+    local op=$1 sport=$2 ipt
+    for ipt in "$IPT4" "$(ipt_cmd "$T_BACKEND" 6)"; do
+        in_client "$ipt" "$op" OUTPUT -p tcp --tcp-flags RST RST -j DROP
+        in_client "$ipt" "$op" INPUT -p tcp --sport "$E2E_PORT" --dport "$sport" \
+            --tcp-flags FIN FIN -j DROP
+    done
+}
+
+# stale-server (issue 17 item 3, issue 18): the server still has a socket
+# on the 4-tuple a new connection uses (LAST_ACK here: its peer vanished
+# without acknowledging its FIN; TIME_WAIT and FIN_WAIT answer alike) and
+# answers our SYN with an ACK. A direct client resets that socket (RST,
+# seq = the ACK's ack number) and retries; the proxy must do the same for
+# its client, which has no way to: here the port is closed, so the client
+# must see a reset within 5 s, as closed-port expects.
+sc_stale_server() {
+    local name=stale-server t0 so ho co rc dt st st2 want seen ipt
+    local sport=$((E2E_FIXED_PORT + 1002))
+    t0=$(now_s)
+    want=$(expect stale_server)
+    if ! have_cmd ss; then
+        skip $name "ss missing"
+        return
+    fi
+    newfile so srv
+    newfile ho hs
+    newfile co cli
+    if ! start_server "$so" -e -k 1 -T 3000; then
+        fail $name "expected the server to listen"
+        return
+    fi
+    stale_rules -A $sport
+    # shellcheck disable=SC2086
+    in_client "$PKTCRAFT" handshake $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
+        --sport $sport --dport "$E2E_PORT" --third ack --data hello --listen 1500 >"$ho" 2>&1
+    wait_server 10
+    # a client RST now would end the lingering socket: only FINs stay out
+    for ipt in "$IPT4" "$(ipt_cmd "$T_BACKEND" 6)"; do
+        in_client "$ipt" -D OUTPUT -p tcp --tcp-flags RST RST -j DROP
+    done
+    st=$(srv_sock_state $sport)
+    case $st in
+        LAST-ACK|FIN-WAIT-1|FIN-WAIT-2|CLOSING|TIME-WAIT) ;;
+        *)
+            fail $name "(setup) expected the server's socket for port $sport to linger, saw '${st:-none}': $(tail -n 1 "$ho")"
+            stale_rules -D $sport 2>/dev/null
+            return ;;
+    esac
+    clean_state
+    stat_delta_begin
+    local t1
+    t1=$(now_s)
+    client -r -s $sport -T 5000 >"$co" 2>&1
+    rc=$?
+    dt=$(elapsed "$t1")
+    stat_delta_end
+    st2=$(srv_sock_state $sport)
+    for ipt in "$IPT4" "$(ipt_cmd "$T_BACKEND" 6)"; do
+        in_client "$ipt" -D INPUT -p tcp --sport "$E2E_PORT" --dport "$sport" \
+            --tcp-flags FIN FIN -j DROP
+    done
+    if [ $rc -eq 0 ] && grep -q "^client: refused" "$co"; then
+        seen=reset
+    else
+        seen=loop
+    fi
+    local figs
+    figs="server socket before=$st after=${st2:-none} client after ${dt}s: $(grep '^client:' "$co" | head -n 1); $(stat_str) $(target_stats_diff "$S_BEFORE" "$S_AFTER")"
+    if [ "$seen" != "$want" ]; then
+        fail $name "expected a client reusing the port of a lingering server socket to get $want, saw $seen ($figs)"
+        return
+    fi
+    [ "$seen" = loop ] && figs="$figs reference-deviation=server-ack-to-syn-passed-to-client"
+    pass $name "time=$(elapsed "$t0")s $figs"
+}
+
+# rst-reopen (issue 17 item 1): the server reset an established
+# connection, so the gateway's entry sits in CLOSE for 10 s (a reset that
+# is the server's first answer deletes the entry at once instead), and the
+# client opens the same 4-tuple again before that, to a server that
+# listens again. The new handshake must not inherit the old connection's
+# cookie, timestamp offset and sequence offsets.
+sc_rst_reopen() {
+    local name=rst-reopen t0 t1 so co1 co2 rc ct gap want seen sport=$((E2E_FIXED_PORT + 1003))
+    t0=$(now_s)
+    want=$(expect rst_reopen)
+    newfile so srv
+    newfile co1 cli1
+    newfile co2 cli2
+    clean_state
+    if ! start_server "$so" -k 1 -R; then
+        fail $name "expected the server to listen"
+        return
+    fi
+    client -r -s $sport -T 5000 >"$co1" 2>&1
+    wait_server 5
+    t1=$(now_s)
+    ct=$(ct_line $sport)
+    case $ct in
+        *" CLOSE "*) ;;
+        *)
+            fail $name "(setup) expected the gateway's entry in CLOSE after the server's reset, saw: ${ct:-none}; first client: $(grep '^client:' "$co1" | head -n 1)"
+            return ;;
+    esac
+    if ! start_server "$so" -k 1 -n 65536 -T 5000; then
+        fail $name "expected the server to listen again"
+        return
+    fi
+    stat_delta_begin
+    gap=$(elapsed "$t1")
+    client -s $sport -n 65536 -T 5000 >"$co2" 2>&1
+    rc=$?
+    wait_server 10
+    stat_delta_end
+    local figs
+    figs="reopened ${gap}s after the reset: $(grep '^client:' "$co2" | head -n 1); $(stat_str)"
+    if [ $rc -eq 0 ] && grep -q "^client: ok .*rx=65536 tx=65536" "$co2"; then
+        seen=ok
+    else
+        seen=stall
+    fi
+    if [ "$seen" != "$want" ]; then
+        fail $name "expected the 4-tuple reopened within the CLOSE timeout to carry 65536 bytes each way ($want), saw $seen: $figs"
+        return
+    fi
+    [ "$seen" = stall ] && figs="$figs reference-deviation=reopen-after-server-reset-stalls"
+    pass $name "time=$(elapsed "$t0")s $figs"
+}
+
+# blind-rst (issue 17 item 5): while our SYN to the server is unanswered
+# (lost: the server's namespace drops it), a RST from the server's address
+# that acknowledges nothing, as an off-path attacker who knows the 4-tuple
+# can send, must not reset the client; once the SYN gets through, the
+# connection opens.
+sc_blind_rst() {
+    local name=blind-rst t0 so co rc cpid ct1 ct2 d_rst want seen sport=$((E2E_FIXED_PORT + 1004))
+    local drop="! -i gc -p tcp --syn --dport $E2E_PORT -j DROP"
+    t0=$(now_s)
+    want=$(expect blind_rst)
+    newfile so srv
+    newfile co cli
+    clean_state
+    if ! start_server "$so" -k 1 -n 1024 -T 10000; then
+        fail $name "expected the server to listen"
+        return
+    fi
+    # shellcheck disable=SC2086
+    in_srvns "$IPT" -I INPUT 1 $drop
+    client -s $sport -n 1024 -T 10000 >"$co" 2>&1 &
+    cpid=$!
+    if ! ct_wait $sport SYN_SENT; then
+        # shellcheck disable=SC2086
+        in_srvns "$IPT" -D INPUT $drop
+        wait $cpid
+        fail $name "(setup) expected the gateway's entry in SYN_SENT, saw: $(ct_line $sport)"
+        return
+    fi
+    stat_delta_begin
+    # shellcheck disable=SC2086
+    in_srvns "$PKTCRAFT" send $FAM_OPT --src "$SRV_ADDR" --dst "$CLI_ADDR" \
+        --sport "$E2E_PORT" --dport $sport --flags R --seq 305419896 --opts none >/dev/null 2>&1
+    sleep 0.5
+    ct1=$(ct_line $sport | awk '{ print $4 }')
+    # shellcheck disable=SC2086
+    in_srvns "$IPT" -D INPUT $drop
+    wait $cpid
+    rc=$?
+    wait_server 10
+    stat_delta_end
+    ct2=$(ct_line $sport | awk '{ print $4 }')
+    d_rst=$(stats_gains "$S_BEFORE" "$S_AFTER" server_reset)
+    local figs
+    figs="gateway entry after the RST=$ct1 at the end=$ct2 client: $(grep '^client:' "$co" | head -n 1); server_reset=+$d_rst $(stat_str)"
+    if [ $rc -eq 0 ] && grep -q "^client: ok .*rx=1024 tx=1024" "$co"; then
+        seen=ok
+    elif grep -q "^client: FAIL .*reset by peer" "$co"; then
+        seen=reset
+    else
+        seen=other
+    fi
+    if [ "$seen" != "$want" ]; then
+        fail $name "expected a blind RST during the server handshake to leave the client's connection working ($want), saw $seen: $figs"
+        return
+    fi
+    [ "$seen" = reset ] && figs="$figs reference-deviation=blind-rst-resets-client"
+    pass $name "time=$(elapsed "$t0")s $figs"
+}
+
 # lossy capture checks -------------------------------------------------------
 
 # ts_check FILE RXHOST TXHOST: in the capture (FILE: its pcap_text), every TSecr that RXHOST receives
@@ -975,6 +1190,9 @@ run_scenario() {
         closed-port) sc_closed_port ;;
         reuse) sc_reuse ;;
         late-ack) sc_late_ack ;;
+        stale-server) sc_stale_server ;;
+        rst-reopen) sc_rst_reopen ;;
+        blind-rst) sc_blind_rst ;;
         lossy) sc_lossy ;;
         rules) sc_rules ;;
     esac

@@ -44,6 +44,7 @@ struct opts {
 	bool count_given;
 	int timeout_ms;
 	bool echo;		/* -e */
+	bool abort;		/* -R */
 	bool expect_reset;	/* -r */
 };
 
@@ -76,13 +77,15 @@ static void usage(const char *msg)
 	fprintf(stderr,
 		"usage:\n"
 		"  tcpxfer server [-6] -l ADDR -p PORT [-n BYTES] [-k COUNT] [-T TIMEOUT_MS] [-e]\n"
+		"                 [-R]\n"
 		"  tcpxfer client [-6] -c ADDR -p PORT [-n BYTES] [-k COUNT] [-s SRCPORT]\n"
 		"                 [-T TIMEOUT_MS] [-B SRCADDR] [-r]\n"
 		"Each side sends BYTES (default %llu) of a position-dependent pattern,\n"
 		"then shutdown(SHUT_WR), and verifies the BYTES it receives plus EOF.\n"
 		"server: -k COUNT connections then exit (default: until SIGTERM);\n"
 		"        -T per-connection inactivity timeout (default %d ms);\n"
-		"        -e echo mode: read until EOF, print it, reply \"ok\\n\".\n"
+		"        -e echo mode: read until EOF, print it, reply \"ok\\n\";\n"
+		"        -R reset each connection at once (SO_LINGER 0 close).\n"
 		"client: -k COUNT sequential connections, summary of connect latency;\n"
 		"        -T connect and inactivity timeout (default %d ms);\n"
 		"        -r expect the connection to be refused or reset.\n"
@@ -447,6 +450,20 @@ static int server_one(const struct opts *o, int fd, const char *peer)
 	return ret;
 }
 
+/* -R: an abortive close, which sends a RST, as soon as the peer is in. */
+static int server_abort(int fd, const char *peer)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0) {
+		printf("server: FAIL peer=%s reason=%s\n", peer,
+		       strerror(errno));
+		return -1;
+	}
+	printf("server: reset peer=%s\n", peer);
+	return 0;
+}
+
 static int run_server(const struct opts *o)
 {
 	struct sockaddr_storage peer;
@@ -470,8 +487,12 @@ static int run_server(const struct opts *o)
 			break;
 		}
 		format_peer(&peer, pstr, sizeof(pstr));
-		if (set_nonblock(fd) < 0 || server_one(o, fd, pstr) < 0)
+		if (o->abort) {
+			if (server_abort(fd, pstr) < 0)
+				fails++;
+		} else if (set_nonblock(fd) < 0 || server_one(o, fd, pstr) < 0) {
 			fails++;
+		}
 		close(fd);
 		done++;
 	}
@@ -729,7 +750,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		o->server = true;
 	else if (strcmp(argv[1], "client"))
 		usage("mode must be server or client");
-	accepted = o->server ? "6l:p:n:k:T:e" : "6c:p:n:k:s:T:B:r";
+	accepted = o->server ? "6l:p:n:k:T:eR" : "6c:p:n:k:s:T:B:r";
 	o->bytes = DEF_BYTES;
 	o->timeout_ms = o->server ? DEF_SRV_TIMEOUT_MS : DEF_CLI_TIMEOUT_MS;
 	optind = 2;
@@ -766,6 +787,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'r':
 			o->expect_reset = true;
+			break;
+		case 'R':
+			o->abort = true;
 			break;
 		default:
 			usage(NULL);
