@@ -184,7 +184,163 @@ static bool syngate_is_pure_ack(const struct tcphdr *th)
 	return th->ack && !th->syn && !th->rst && !th->fin;
 }
 
-/* The handshake states; NF_ACCEPT lets the segment on to translation. */
+/* One past our SYN to the server: the client's ISN + 1. */
+static u32 syngate_syn_end(const struct nf_conn *ct)
+{
+	return READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].td_end);
+}
+
+/*
+ * Our SYN found an entry conntrack keeps for an earlier connection on the
+ * 4-tuple (CLOSE, 10 s after the server reset it) and passed it without
+ * making it a new connection: the entry still holds the old connection's
+ * cookie, timestamp offset, sequence offsets and windows. Do what
+ * conntrack does itself when the client was the one to reset: remove the
+ * entry and send the SYN again, into a new entry made from our template.
+ */
+static unsigned int syngate_reopen(struct net *net, struct nf_conn *ct,
+				   struct syngate_pkt *p)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+	struct syngate_ct tmpl = { .ct = sn->tmpl, .ctinfo = IP_CT_NEW };
+
+	nf_ct_kill(ct);
+	syngate_stat_inc(sn, SYNGATE_STAT_CONN_REOPENED);
+	syngate_resend(net, p->skb, p->flow.family, &tmpl);
+	return NF_STOLEN;
+}
+
+/* Count a segment we could not send, by reason (as proxy.c does). */
+static void syngate_count_err(struct net *net, int err)
+{
+	if (err == -ENOMEM)
+		syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_DROP_NOMEM);
+	else if (err)
+		syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_DROP_NOROUTE);
+}
+
+/* RFC 9293 3.10.7.3: a SYN-SENT end resets an ACK that acks nothing sent. */
+static void syngate_reset_server(struct net *net, const struct syngate_pkt *p)
+{
+	struct syngate_ct untracked = { .ctinfo = IP_CT_UNTRACKED };
+	struct syngate_seg seg = {
+		.sport	= p->th.dest,
+		.dport	= p->th.source,
+		.seq	= ntohl(p->th.ack_seq),
+		.flags	= TCPHDR_RST,
+	};
+
+	syngate_count_err(net, syngate_xmit(net, p->skb, p->flow.family,
+					    &p->flow.daddr, &p->flow.saddr,
+					    &seg, &untracked));
+}
+
+/*
+ * A keepalive probe to the client: one below the sequence number it
+ * expects, so that it answers with an ACK (rate limited by its
+ * tcp_invalid_ratelimit), which carries the cookie again.
+ */
+static void syngate_probe_client(struct net *net,
+				 const struct nf_conn_synproxy *sp,
+				 const struct syngate_pkt *p, u32 syn_end)
+{
+	struct syngate_ct untracked = { .ctinfo = IP_CT_UNTRACKED };
+	struct syngate_seg seg = {
+		.sport		= p->th.source,
+		.dport		= p->th.dest,
+		.seq		= sp->isn,
+		.ack_seq	= syn_end,
+		.flags		= TCPHDR_ACK,
+	};
+
+	syngate_count_err(net, syngate_xmit(net, p->skb, p->flow.family,
+					    &p->flow.saddr, &p->flow.daddr,
+					    &seg, &untracked));
+}
+
+/*
+ * The server answered our SYN with an ACK and no SYN: a socket of its own
+ * is still open on this 4-tuple (TIME_WAIT, FIN_WAIT, LAST_ACK: servers
+ * that close first, NATs that reuse ports), and the ACK belongs to that
+ * old connection. A direct client would reset the socket and send its SYN
+ * again. Ours believes itself connected and would only answer the ACK as
+ * garbage, which sends our SYN again and gets the same ACK, until the old
+ * socket ends. So reset the socket on its behalf, and probe the client:
+ * its ACK makes the target send the SYN again, rebuilt from the cookie
+ * (the entry does not keep the SYN's options and TSval).
+ */
+static unsigned int syngate_stale_server(struct net *net, struct nf_conn *ct,
+					 const struct nf_conn_synproxy *sp,
+					 const struct syngate_pkt *p)
+{
+	u32 syn_end = syngate_syn_end(ct);
+
+	/* It acks our SYN but does not synchronise: not ours to answer. */
+	if (ntohl(p->th.ack_seq) == syn_end)
+		return NF_DROP;
+	syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_SERVER_STALE);
+	syngate_reset_server(net, p);
+	syngate_probe_client(net, sp, p, syn_end);
+	return NF_DROP;
+}
+
+/*
+ * The server refused our SYN. The client, which got our SYN-ACK, takes a
+ * reset only at the sequence number it expects: translate the RST there.
+ * Only a RST that acks our SYN is the server's answer to it; conntrack
+ * accepts any RST in SYN_SENT, so another one may come from anybody who
+ * knows the 4-tuple, and translating it would hand them the client's
+ * connection to reset.
+ */
+static unsigned int syngate_server_reset(struct net *net, struct nf_conn *ct,
+					 enum ip_conntrack_info ctinfo,
+					 const struct nf_conn_synproxy *sp,
+					 const struct tcphdr *th)
+{
+	struct syngate_net *sn = syngate_pernet(net);
+
+	if (!th->ack || ntohl(th->ack_seq) != syngate_syn_end(ct)) {
+		syngate_stat_inc(sn, SYNGATE_STAT_DROP_BLIND_RST);
+		return NF_DROP;
+	}
+	nf_ct_seqadj_init(ct, ctinfo, syngate_rst_offset(sp->isn,
+							 ntohl(th->seq)));
+	syngate_stat_inc(sn, SYNGATE_STAT_SERVER_RESET);
+	return NF_ACCEPT;
+}
+
+/*
+ * The handshake as a table: conntrack's state once it has seen the
+ * segment, the segment's direction and flags, what the hook does, and
+ * the e2e scenario (tests/e2e/run.sh) that covers the row. Every
+ * original-direction SYN on an entry with our extension is one we sent
+ * (proxy.c: syngate_open_server()); the client's own SYNs are untracked.
+ *
+ * state      dir   segment              action                 scenario
+ * SYN_SENT   orig  SYN                  record cookie, TSval   connect
+ * SYN_SENT   orig  pure ACK             check cookie, resend   third-ack
+ *                                       our SYN
+ * SYN_SENT   reply ACK, no SYN/RST      old server socket:     stale-server
+ *                                       reset it, probe the
+ *                                       client; drop
+ * SYN_RECV   reply SYN-ACK              steps 3 to 5; consume  connect
+ * TIME_WAIT  orig  SYN                  as in CLOSE (conntrack (none: not
+ *                                       replaces a TIME_WAIT   reached)
+ *                                       entry itself first)
+ * TIME_WAIT  orig  pure ACK             4-tuple reused?        reuse,
+ *                                       (syngate_reuse_ack)    late-ack
+ * CLOSE      orig  SYN                  new entry, SYN again   rst-reopen
+ * CLOSE      orig  pure ACK             4-tuple reused?        reuse
+ * CLOSE      reply RST acking our SYN,  translate onto the     closed-port
+ *                  no offsets yet       client's sequence
+ * CLOSE      reply other RST, no        blind: drop            blind-rst
+ *                  offsets yet
+ * (any other)                           on to translation
+ *
+ * "No offsets yet" (IPS_SEQ_ADJUST unset): the server never answered with
+ * a SYN-ACK, so the RST is about our SYN; later RSTs are translated by
+ * seqadj like any segment.
+ */
 static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 				      enum ip_conntrack_info ctinfo,
 				      struct nf_conn_synproxy *sp,
@@ -193,15 +349,18 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 	struct syngate_net *sn = syngate_pernet(net);
 	bool orig = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL;
 	const struct tcphdr *th = &p->th;
+	bool syn = th->syn && !th->ack;
 
 	switch (ct->proto.tcp.state) {
 	case TCP_CONNTRACK_SYN_SENT:
-		if (orig && th->syn && !th->ack) {
+		if (orig && syn) {
 			syngate_record_syn(sn, ct, sp, p);
 			return NF_ACCEPT;
 		}
 		if (orig && syngate_is_pure_ack(th))
 			return syngate_retrans_ack(net, p);
+		if (!orig && th->ack && !th->syn && !th->rst)
+			return syngate_stale_server(net, ct, sp, p);
 		return NF_ACCEPT;
 	case TCP_CONNTRACK_SYN_RECV:
 		if (orig || !th->syn || !th->ack)
@@ -210,24 +369,14 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 		consume_skb(p->skb);
 		return NF_STOLEN;
 	case TCP_CONNTRACK_TIME_WAIT:
-		if (orig && syngate_is_pure_ack(th))
-			return syngate_reuse_ack(net, ct, p);
-		return NF_ACCEPT;
 	case TCP_CONNTRACK_CLOSE:
+		if (orig && syn)
+			return syngate_reopen(net, ct, p);
 		if (orig && syngate_is_pure_ack(th))
 			return syngate_reuse_ack(net, ct, p);
-		/*
-		 * The server refused our SYN. The client, which got our
-		 * SYN-ACK, takes a reset only at the sequence number it
-		 * expects: translate the RST there.
-		 */
 		if (!orig && th->rst &&
-		    !test_bit(IPS_SEQ_ADJUST_BIT, &ct->status)) {
-			nf_ct_seqadj_init(ct, ctinfo,
-					  syngate_rst_offset(sp->isn,
-							     ntohl(th->seq)));
-			syngate_stat_inc(sn, SYNGATE_STAT_SERVER_RESET);
-		}
+		    !test_bit(IPS_SEQ_ADJUST_BIT, &ct->status))
+			return syngate_server_reset(net, ct, ctinfo, sp, th);
 		return NF_ACCEPT;
 	default:
 		return NF_ACCEPT;

@@ -24,6 +24,8 @@ enum syngate_stat {
 	SYNGATE_STAT_CONN_REOPENED,	/* 4-tuple reused over a closed entry */
 	SYNGATE_STAT_CONN_ESTABLISHED,	/* server SYN-ACKs consumed, handshake done */
 	SYNGATE_STAT_SERVER_RESET,	/* server refused our SYN with RST */
+	SYNGATE_STAT_SERVER_STALE,	/* server ACKed our SYN from an old socket */
+	SYNGATE_STAT_DROP_BLIND_RST,	/* RST not answering our SYN, dropped */
 	SYNGATE_STAT_DATA_HELD,		/* ACK payloads held for the server */
 	SYNGATE_STAT_DROP_CHECKSUM,	/* SYN/ACK with a bad TCP checksum */
 	SYNGATE_STAT_DROP_MALFORMED,	/* truncated header, bad doff or options */

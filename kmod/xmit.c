@@ -342,6 +342,28 @@ int syngate_send(struct net *net, struct sk_buff *skb, u8 family, int l3mdev,
 }
 
 /**
+ * syngate_resend - send a routed segment again, from the top of the output
+ * path
+ * @net: network namespace
+ * @skb: the segment, as a netfilter hook holds it; always consumed
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @sct: conntrack state to attach in place of the segment's own
+ *
+ * For a hook that must send the segment it holds as if it were new (to
+ * conntrack, above all); the hook then returns NF_STOLEN.
+ */
+void syngate_resend(struct net *net, struct sk_buff *skb, u8 family,
+		    const struct syngate_ct *sct)
+{
+	nf_reset_ct(skb);
+	syngate_attach_ct(skb, sct);
+	if (family == NFPROTO_IPV6)
+		ip6_local_out(net, NULL, skb);
+	else
+		ip_local_out(net, NULL, skb);
+}
+
+/**
  * syngate_xmit - build a TCP segment and send it through routing
  * @net: network namespace
  * @oskb: the segment being answered (its VRF is used)

@@ -40,6 +40,8 @@ struct sk_buff *syngate_build_reply(struct net *net, struct sk_buff *oskb,
 int syngate_l3mdev(const struct sk_buff *skb);
 int syngate_send(struct net *net, struct sk_buff *skb, u8 family, int l3mdev,
 		 const struct syngate_ct *sct);
+void syngate_resend(struct net *net, struct sk_buff *skb, u8 family,
+		    const struct syngate_ct *sct);
 int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,
 		 const union nf_inet_addr *saddr,
 		 const union nf_inet_addr *daddr,
