@@ -373,7 +373,7 @@ handshake_case() {
     HS_OK=0
     HS_RETRANS=0
     HS_MSG=""
-    sport=$((42000 + SEQNO))
+    sport=$((E2E_FIXED_PORT + SEQNO))
     if ! start_server "$so" -e -k 1 -T 5000; then
         HS_MSG="server did not listen"
         return
@@ -414,16 +414,22 @@ allowed() {
 }
 
 # rst_drop -A|-D: the client's kernel, which has no socket for pktcraft's
-# flows, must not reset them.
+# flows, must not reset them. Only while they run: left in place, it kept
+# every later scenario's client from resetting anything.
 rst_drop() {
     in_client "$IPT4" "$1" OUTPUT -p tcp --tcp-flags RST RST -j DROP
     in_client "$(ipt_cmd "$T_BACKEND" 6)" "$1" OUTPUT -p tcp --tcp-flags RST RST -j DROP
 }
 
 sc_third_ack() {
+    rst_drop -A
+    third_ack_cases
+    rst_drop -D
+}
+
+third_ack_cases() {
     local name=third-ack t0 figs="" want seen seen_a
     t0=$(now_s)
-    rst_drop -A
     want=$(expect thirdack_data)
     # (a) third ACK lost, then data
     stat_delta_begin
@@ -531,7 +537,7 @@ sc_closed_port() {
 # a new connection (which would hand the server a connection, and any data
 # the segment carries, that the client closed).
 sc_late_ack() {
-    local name=late-ack t0 so co td ack sport=43000 syn0 syn1 want seen line
+    local name=late-ack t0 so co td ack sport=$((E2E_FIXED_PORT + 1000)) syn0 syn1 want seen line
     local seq ackno ts opts=none ct
     t0=$(now_s)
     want=$(expect late_ack)
@@ -611,7 +617,7 @@ sc_late_ack() {
 }
 
 sc_reuse() {
-    local name=reuse t0 so co i want seen="ok" figs="" rc sport=40000
+    local name=reuse t0 so co i want seen="ok" figs="" rc sport=$((E2E_FIXED_PORT + 1001))
     t0=$(now_s)
     newfile so srv
     want=$(expect reuse)
