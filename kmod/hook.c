@@ -204,7 +204,13 @@ static unsigned int syngate_reopen(struct net *net, struct nf_conn *ct,
 	struct syngate_net *sn = syngate_pernet(net);
 	struct syngate_ct tmpl = { .ct = sn->tmpl, .ctinfo = IP_CT_NEW };
 
-	nf_ct_kill(ct);
+	/*
+	 * Somebody else is removing it: until they have, a lookup would find
+	 * it again, and the SYN would come back here. The client's next ACK
+	 * sends it again.
+	 */
+	if (!nf_ct_kill(ct))
+		return NF_DROP;
 	syngate_stat_inc(sn, SYNGATE_STAT_CONN_REOPENED);
 	syngate_resend(net, p->skb, p->flow.family, &tmpl);
 	return NF_STOLEN;
