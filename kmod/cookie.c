@@ -13,6 +13,11 @@
 #define SYNGATE_COOKIE_MSS_SHIFT	2
 #define SYNGATE_COOKIE_MSS_MASK		0x7
 #define SYNGATE_COOKIE_MAC_MASK		0xffffffe0
+/* The layout without timestamps (cookie.h) */
+#define SYNGATE_COOKIE_SACK		0x20
+#define SYNGATE_COOKIE_WS_SHIFT		6
+#define SYNGATE_COOKIE_WS_MASK		0x7
+#define SYNGATE_COOKIE_NOTS_MAC_MASK	0xfffffe00
 
 /*
  * MSS values a cookie can carry, ascending. Each is the segment size of a
@@ -33,6 +38,47 @@ static const u16 syngate_msstab4[SYNGATE_MSS_ENTRIES] = {
 static const u16 syngate_msstab6[SYNGATE_MSS_ENTRIES] = {
 	1220, 1280, 1360, 1400, 1420, 1432, 1440, 8940,
 };
+
+/*
+ * Window scales a cookie without timestamps can carry, after index 0 ("no
+ * scaling"). Each is one that common stacks send: 0 (scaling on, factor 1:
+ * small embedded stacks), 2 (Windows with restricted auto-tuning), 5 and 6
+ * (macOS, iOS, FreeBSD), 7 (Linux's default buffers), 8 (Windows' default,
+ * Linux with 8 MiB buffers), 9 (Linux and Android with 16 MiB). Larger
+ * scales round down to 9: the server then sees at most a quarter of such
+ * a client's window, which still allows 32 MiB in flight.
+ */
+static const s8 syngate_wstab[SYNGATE_WS_ENTRIES] = {
+	-1, 0, 2, 5, 6, 7, 8, 9,
+};
+
+/**
+ * syngate_ws_value - the window scale a cookie's WS index stands for
+ * @idx: the index, masked to the table
+ *
+ * Return: the scale, or -1 for SYNGATE_WS_NONE.
+ */
+int syngate_ws_value(unsigned int idx)
+{
+	return syngate_wstab[idx & SYNGATE_COOKIE_WS_MASK];
+}
+
+/**
+ * syngate_ws_index - cookie index for a client's window scale
+ * @wscale: the scale the client offered, -1 when it offered none
+ *
+ * Return: index of the largest table entry not above @wscale, or
+ * SYNGATE_WS_NONE for -1.
+ */
+unsigned int syngate_ws_index(int wscale)
+{
+	unsigned int i;
+
+	for (i = SYNGATE_WS_ENTRIES - 1; i > SYNGATE_WS_NONE; i--)
+		if (syngate_wstab[i] <= wscale)
+			return i;
+	return SYNGATE_WS_NONE;
+}
 
 static const u16 *syngate_msstab(u8 family)
 {
@@ -105,16 +151,71 @@ static u32 syngate_mac6(const siphash_key_t *key,
 	return siphash(&m, sizeof(m), key) >> 32;
 }
 
+/*
+ * The slot, the layout and the fields, as one word. With timestamps the
+ * WS and SACK fields are 0, so such a cookie's MAC is the one it always
+ * was.
+ */
+static u64 syngate_meta(const struct syngate_cookie_data *data, u32 slot,
+			const struct syngate_cookie_fields *fields)
+{
+	u32 low = (fields->mss_idx & SYNGATE_COOKIE_MSS_MASK) << 1 |
+		  data->has_ts;
+
+	if (!data->has_ts)
+		low |= (fields->ws_idx & SYNGATE_COOKIE_WS_MASK) << 5 |
+		       fields->sack << 4;
+	return (u64)slot << 32 | low;
+}
+
 static u32 syngate_mac(const siphash_key_t *key,
 		       const struct syngate_flow *flow,
 		       const struct syngate_cookie_data *data,
-		       u32 slot, unsigned int mss_idx)
+		       u32 slot, const struct syngate_cookie_fields *fields)
 {
-	u64 meta = (u64)slot << 32 | mss_idx << 1 | data->has_ts;
+	u64 meta = syngate_meta(data, slot, fields);
 
 	if (flow->family == NFPROTO_IPV6)
 		return syngate_mac6(key, flow, data, meta);
 	return syngate_mac4(key, flow, data, meta);
+}
+
+/* The MAC's share of the 32 bits, by layout. */
+static u32 syngate_mac_mask(const struct syngate_cookie_data *data)
+{
+	return data->has_ts ? SYNGATE_COOKIE_MAC_MASK :
+			      SYNGATE_COOKIE_NOTS_MAC_MASK;
+}
+
+/* The fields' bits, by layout; the slot is added by the caller. */
+static u32 syngate_fields_pack(const struct syngate_cookie_data *data,
+			       const struct syngate_cookie_fields *fields)
+{
+	u32 bits = (fields->mss_idx & SYNGATE_COOKIE_MSS_MASK) <<
+		   SYNGATE_COOKIE_MSS_SHIFT;
+
+	if (!data->has_ts) {
+		bits |= (fields->ws_idx & SYNGATE_COOKIE_WS_MASK) <<
+			SYNGATE_COOKIE_WS_SHIFT;
+		if (fields->sack)
+			bits |= SYNGATE_COOKIE_SACK;
+	}
+	return bits;
+}
+
+static void syngate_fields_unpack(const struct syngate_cookie_data *data,
+				  u32 cookie,
+				  struct syngate_cookie_fields *fields)
+{
+	fields->mss_idx = (cookie >> SYNGATE_COOKIE_MSS_SHIFT) &
+			  SYNGATE_COOKIE_MSS_MASK;
+	fields->ws_idx = SYNGATE_WS_NONE;
+	fields->sack = false;
+	if (!data->has_ts) {
+		fields->ws_idx = (cookie >> SYNGATE_COOKIE_WS_SHIFT) &
+				 SYNGATE_COOKIE_WS_MASK;
+		fields->sack = cookie & SYNGATE_COOKIE_SACK;
+	}
 }
 
 /**
@@ -123,17 +224,18 @@ static u32 syngate_mac(const siphash_key_t *key,
  * @flow: the client's SYN, client -> server
  * @data: client ISN and, with timestamps, the TSval we are sending
  * @slot: syngate_slot() of now
- * @mss_idx: syngate_mss_index() of the client's MSS
+ * @fields: syngate_mss_index() of the client's MSS; without timestamps
+ *	also syngate_ws_index() of its window scale and its SACK-permitted
  */
 u32 syngate_cookie_make(const siphash_key_t *key,
 			const struct syngate_flow *flow,
 			const struct syngate_cookie_data *data,
-			u32 slot, unsigned int mss_idx)
+			u32 slot, const struct syngate_cookie_fields *fields)
 {
-	u32 mac = syngate_mac(key, flow, data, slot, mss_idx);
+	u32 mac = syngate_mac(key, flow, data, slot, fields);
 
-	return (mac & SYNGATE_COOKIE_MAC_MASK) |
-	       (mss_idx & SYNGATE_COOKIE_MSS_MASK) << SYNGATE_COOKIE_MSS_SHIFT |
+	return (mac & syngate_mac_mask(data)) |
+	       syngate_fields_pack(data, fields) |
 	       (slot & SYNGATE_COOKIE_SLOT_MASK);
 }
 
@@ -144,27 +246,27 @@ u32 syngate_cookie_make(const siphash_key_t *key,
  * @data: client ISN (ACK seq - 1) and the TSecr it echoes, if any
  * @now_slot: syngate_slot() of now
  * @cookie: ACK ack_seq - 1
+ * @fields: on success, what the cookie carries
  *
- * Return: the MSS index (>= 0) for a genuine cookie, -ETIMEDOUT for one
- * too old (or from the future) to be checked, -EINVAL for a forgery.
+ * Return: 0 for a genuine cookie, -ETIMEDOUT for one too old (or from the
+ * future) to be checked, -EINVAL for a forgery.
  */
 int syngate_cookie_check(const siphash_key_t *key,
 			 const struct syngate_flow *flow,
 			 const struct syngate_cookie_data *data,
-			 u32 now_slot, u32 cookie)
+			 u32 now_slot, u32 cookie,
+			 struct syngate_cookie_fields *fields)
 {
 	u32 age = (now_slot - cookie) & SYNGATE_COOKIE_SLOT_MASK;
-	unsigned int mss_idx;
 	u32 mac;
 
 	if (age > SYNGATE_COOKIE_MAX_AGE)
 		return -ETIMEDOUT;
-	mss_idx = (cookie >> SYNGATE_COOKIE_MSS_SHIFT) &
-		  SYNGATE_COOKIE_MSS_MASK;
+	syngate_fields_unpack(data, cookie, fields);
 	/* the slot it was made in, across the clock's wrap */
 	mac = syngate_mac(key, flow, data, (now_slot - age) & SYNGATE_SLOT_MASK,
-			  mss_idx);
-	if ((mac ^ cookie) & SYNGATE_COOKIE_MAC_MASK)
+			  fields);
+	if ((mac ^ cookie) & syngate_mac_mask(data))
 		return -EINVAL;
-	return mss_idx;
+	return 0;
 }
