@@ -104,6 +104,19 @@ static bool syngate_translate(struct sk_buff *skb, unsigned int thoff,
 }
 
 /*
+ * What our SYN says of the handshake so far (xlate.h): with timestamps,
+ * its TSecr is the TSval our SYN-ACK sent the client; without, its window
+ * scale is the one our SYN-ACK announced (proxy.c: syngate_nots_fields()).
+ */
+static u32 syngate_syn_its(const struct syngate_opts *syn)
+{
+	if (syn->options & XT_SYNGATE_OPT_TIMESTAMP)
+		return syn->tsecr;
+	return syngate_its_nots(syn->options & XT_SYNGATE_OPT_WSCALE ?
+				syn->wscale : -1);
+}
+
+/*
  * Our SYN to the server is leaving: record in the new entry what the SYN
  * relays (proxy.c: syngate_check_ack()). An entry that already carries
  * translation state is a 4-tuple being reused before conntrack forgot
@@ -125,8 +138,7 @@ static void syngate_record_syn(struct syngate_net *sn, struct nf_conn *ct,
 		syngate_stat_inc(sn, SYNGATE_STAT_CONN_REOPENED);
 	}
 	sp->isn = ntohl(p->th.ack_seq);
-	sp->its = p->opts.options & XT_SYNGATE_OPT_TIMESTAMP ?
-		  p->opts.tsecr : 0;
+	sp->its = syngate_syn_its(&p->opts);
 	sp->tsoff = 0;
 	nf_conntrack_event_cache(IPCT_SYNPROXY, ct);
 }

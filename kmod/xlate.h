@@ -12,6 +12,8 @@
 #include <linux/minmax.h>
 #include <linux/types.h>
 
+#include "tcpopt.h"
+
 /* tsoff: server clock minus the client's view of it. */
 static inline u32 syngate_tsoff(u32 server_tsval, u32 our_tsval)
 {
@@ -67,12 +69,42 @@ static inline u16 syngate_win_to_client(u16 win, u8 srv_ws, u8 cli_ws)
 }
 
 /*
- * Once the server has answered, the synproxy extension's "its" field (our
- * TSval, needed until then to compute tsoff) holds the window scales when
- * they differ: the client was told the rule's --wscale, the server chose
- * its own, and every server window must be re-expressed.
+ * The synproxy extension's "its" field, as SYNGATE uses it. ctnetlink
+ * exports it (CTA_SYNPROXY_ITS) as if it were the client's initial TSval;
+ * here it never is. Its states:
+ *
+ *  - From our SYN to the server until the server's SYN-ACK is consumed
+ *    (hook.c: syngate_record_syn()): with timestamps, the TSval our
+ *    SYN-ACK sent the client (tcpopt.h: bit 31 clear, the clock bits 30..10
+ *    never all zero), needed to compute tsoff; without timestamps, the
+ *    same low bits with no clock (syngate_its_nots()). Either way bits
+ *    9..6 hold the window scale our SYN-ACK announced, and it is never 0.
+ *  - Once the server's SYN-ACK has been consumed: the window scales when
+ *    they differ (the client was told one scale, the server chose its
+ *    own, and every server window must be re-expressed): bit 31 and both
+ *    scales; 0 when they are the same.
  */
 #define SYNGATE_ITS_WIN_XLATE	0x80000000u
+#define SYNGATE_ITS_CLOCK	0x7ffffc00u
+
+static inline u32 syngate_its_nots(int our_wscale)
+{
+	u32 ws = our_wscale < 0 ? SYNGATE_TS_WSCALE_NONE : our_wscale;
+
+	return SYNGATE_TS_WSCALE_NONE | ws << SYNGATE_TS_OURWS_SHIFT;
+}
+
+/* The server's SYN-ACK has been consumed: a repeat of it changes nothing. */
+static inline bool syngate_its_done(u32 its)
+{
+	return !its || (its & SYNGATE_ITS_WIN_XLATE);
+}
+
+/* Before the server answers: is "its" our TSval (timestamps on)? */
+static inline bool syngate_its_is_tsval(u32 its)
+{
+	return !syngate_its_done(its) && (its & SYNGATE_ITS_CLOCK);
+}
 
 static inline u32 syngate_its_pack(u8 srv_ws, u8 cli_ws)
 {
