@@ -270,3 +270,33 @@ int syngate_cookie_check(const siphash_key_t *key,
 		return -EINVAL;
 	return 0;
 }
+
+/**
+ * syngate_cookie_check_keys - syngate_cookie_check() with two keys
+ * @cur: the current key, which makes cookies
+ * @prev: the previous key, which still checks them after a rotation, or
+ *	NULL when there is none
+ * @flow: as syngate_cookie_check()
+ * @data: as syngate_cookie_check()
+ * @now_slot: as syngate_cookie_check()
+ * @cookie: as syngate_cookie_check()
+ * @fields: as syngate_cookie_check()
+ *
+ * Return: 0 for a cookie made with @cur, 1 for one made with @prev, else
+ * syngate_cookie_check()'s error (the age does not depend on the key).
+ */
+int syngate_cookie_check_keys(const siphash_key_t *cur,
+			      const siphash_key_t *prev,
+			      const struct syngate_flow *flow,
+			      const struct syngate_cookie_data *data,
+			      u32 now_slot, u32 cookie,
+			      struct syngate_cookie_fields *fields)
+{
+	int err;
+
+	err = syngate_cookie_check(cur, flow, data, now_slot, cookie, fields);
+	if (err != -EINVAL || !prev)
+		return err;
+	err = syngate_cookie_check(prev, flow, data, now_slot, cookie, fields);
+	return err ? err : 1;
+}

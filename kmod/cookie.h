@@ -62,7 +62,7 @@
  * costs the server one connection: at a million forged ACKs a second,
  * one every 8 to 11 seconds. A data-less ACK is checked against two client
  * ISNs (proxy.c: syngate_check_client_ack()), which doubles each figure
- * for such an ACK.
+ * for such an ACK; so does a previous key (keys.h), while there is one.
  */
 #ifndef _SYNGATE_COOKIE_H
 #define _SYNGATE_COOKIE_H
@@ -127,5 +127,11 @@ int syngate_cookie_check(const siphash_key_t *key,
 			 const struct syngate_cookie_data *data,
 			 u32 now_slot, u32 cookie,
 			 struct syngate_cookie_fields *fields);
+int syngate_cookie_check_keys(const siphash_key_t *cur,
+			      const siphash_key_t *prev,
+			      const struct syngate_flow *flow,
+			      const struct syngate_cookie_data *data,
+			      u32 now_slot, u32 cookie,
+			      struct syngate_cookie_fields *fields);
 
 #endif /* _SYNGATE_COOKIE_H */

@@ -8,6 +8,7 @@
 #include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/tcp.h>
 
+#include "keys.h"
 #include "proxy.h"
 #include "xlate.h"
 #include "xmit.h"
@@ -183,8 +184,8 @@ void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 	syngate_synack_opts(p, info, now, &seg, &cd, &fields);
 	seg.sport = p->th.dest;
 	seg.dport = p->th.source;
-	seg.seq = syngate_cookie_make(&sn->key, &p->flow, &cd,
-				      syngate_slot(now), &fields);
+	seg.seq = syngate_cookie_make(&rcu_dereference(sn->keys)->cur, &p->flow,
+				      &cd, syngate_slot(now), &fields);
 	seg.ack_seq = cd.client_isn + 1;
 	/* Window 0: the client must wait for the server's real window. */
 	seg.window = 0;
@@ -234,17 +235,25 @@ int syngate_check_ack(struct net *net, const struct syngate_pkt *p,
 	const struct syngate_opts *ack = &p->opts;
 	u32 cookie = ntohl(p->th.ack_seq) - 1;
 	struct syngate_cookie_data cd = { .client_isn = client_isn };
+	const struct syngate_keys *keys;
 	struct syngate_cookie_fields fields;
+	int err;
 
 	memset(syn, 0, sizeof(*syn));
 	if (ack->options & XT_SYNGATE_OPT_TIMESTAMP) {
 		cd.has_ts = true;
 		cd.tsval = ack->tsecr;
 	}
-	if (syngate_cookie_check(&sn->key, &p->flow, &cd,
-				 syngate_slot(syngate_now_ms()), cookie,
-				 &fields))
+	keys = rcu_dereference(sn->keys);
+	err = syngate_cookie_check_keys(&keys->cur,
+					keys->has_prev ? &keys->prev : NULL,
+					&p->flow, &cd,
+					syngate_slot(syngate_now_ms()), cookie,
+					&fields);
+	if (err < 0)
 		return -EINVAL;
+	if (err > 0)
+		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_PREV_KEY);
 	if (cd.has_ts) {
 		if (syngate_tscookie_decode(cd.tsval, &syn->opts))
 			return -EINVAL;

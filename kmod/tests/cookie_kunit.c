@@ -18,6 +18,9 @@ static const siphash_key_t key_a = {{ 0x0706050403020100ULL,
 static const siphash_key_t key_b = {{ 0x0706050403020100ULL,
 				      0x0f0e0d0c0b0a0909ULL }};
 
+static const siphash_key_t key_c = {{ 0x1706050403020100ULL,
+				      0x0f0e0d0c0b0a0908ULL }};
+
 #define FAMILIES 2
 static const u8 families[FAMILIES] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 
@@ -546,6 +549,38 @@ static void cookie_model_vectors(struct kunit *test)
 	}
 }
 
+/*
+ * Two keys (keys.h): a cookie made with K1 checks with (K2 current, K1
+ * previous) and says so, not with (K3, K2), nor with K2 alone; an expired
+ * cookie is expired with any key.
+ */
+static int check2(const siphash_key_t *cur, const siphash_key_t *prev,
+		  const struct syngate_flow *flow, u32 slot, u32 c,
+		  struct syngate_cookie_fields *out)
+{
+	return syngate_cookie_check_keys(cur, prev, flow, &data_ts, slot, c,
+					 out);
+}
+
+static void cookie_two_keys(struct kunit *test)
+{
+	struct syngate_cookie_fields in = { .mss_idx = 4 }, out;
+	struct syngate_flow flow;
+	u32 c;
+
+	flow_init(&flow, NFPROTO_IPV6);
+	c = syngate_cookie_make(&key_a, &flow, &data_ts, SLOT, &in);
+	KUNIT_EXPECT_EQ(test, check2(&key_a, &key_b, &flow, SLOT, c, &out), 0);
+	KUNIT_EXPECT_EQ(test, check2(&key_b, &key_a, &flow, SLOT, c, &out), 1);
+	KUNIT_EXPECT_EQ(test, out.mss_idx, 4);
+	KUNIT_EXPECT_EQ(test, check2(&key_c, &key_b, &flow, SLOT, c, &out),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, check2(&key_b, NULL, &flow, SLOT, c, &out),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, check2(&key_b, &key_a, &flow, SLOT + 3, c, &out),
+			-ETIMEDOUT);
+}
+
 static struct kunit_case syngate_cookie_cases[] = {
 	KUNIT_CASE(cookie_mss_table),
 	KUNIT_CASE(cookie_roundtrip_every_mss),
@@ -559,6 +594,7 @@ static struct kunit_case syngate_cookie_cases[] = {
 	KUNIT_CASE(cookie_roundtrip_nots_fields),
 	KUNIT_CASE(cookie_ts_has_no_fields),
 	KUNIT_CASE(cookie_model_vectors),
+	KUNIT_CASE(cookie_two_keys),
 	KUNIT_CASE_SLOW(cookie_forgeries),
 	KUNIT_CASE_SLOW(cookie_forgeries_nots),
 	{}
