@@ -1,0 +1,269 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/e2e/cluster.sh: two SYNGATE gateways in front of one server, as
+# behind ECMP or anycast, sharing cookie keys (/proc/net/syngate_key,
+# syngatectl(8)). Run as root in the test VM (scripts/vm/guest-check.sh).
+#
+#   client cl-c  c0 198.18.1.2 ---- ga 198.18.1.1  [gateway A] as 198.18.2.1 -- sa 198.18.2.2 \
+#                c1 (no address) -- gb 198.18.11.1 [gateway B] bs 198.18.12.1 - sb 198.18.12.2 [server cl-s]
+#
+# The client's SYN goes to A (route via c0), which answers with a cookie;
+# then the client's route moves to B (via c1, same source address) and its
+# ACK, with data, goes to B, which must check A's cookie and open the
+# server connection. The server answers through B. pktcraft plays the
+# client, so the route can change between the SYN and the ACK.
+#
+# Cases: the same key on both gateways (the handshake completes through B,
+# the data arrives, the server's answer reaches the client); different
+# keys (B counts the ACK invalid, nothing reaches the server); both
+# gateways rotate between the SYN and the ACK (accepted with the previous
+# key, counted); two rotations between them (refused).
+# IPv4 and FORWARD only: the key is per namespace and family-blind, and
+# the cookie itself is proven for both families and hooks by KUnit and
+# by run.sh.
+# Prints PASS/FAIL lines and "N passed, N failed" last; exit 0 iff none
+# failed.
+
+set -u
+export LC_ALL=C
+# shellcheck source=tests/e2e/lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+
+CL_C=cl-$$-c CL_A=cl-$$-a CL_B=cl-$$-b CL_S=cl-$$-s
+CL_SRV=198.18.2.2
+CL_PORT=8080
+CL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sg-cluster.XXXXXX")
+CL_IPT=iptables-${E2E_BACKEND:-nft}
+SYNGATECTL=$(find_bin syngatectl || echo "")
+SEQ=0
+
+at() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+cl_teardown() {
+	local ns
+	for ns in "$CL_C" "$CL_A" "$CL_B" "$CL_S"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$CL_TMP"
+}
+
+# cl_link NS1 DEV1 ADDR1 NS2 DEV2 ADDR2: a veth between two namespaces
+cl_link() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" || return 1
+	offload_off "$1" "$2"
+	offload_off "$4" "$5"
+	[ -n "$3" ] && at "$1" ip addr add "$3" dev "$2"
+	[ -n "$6" ] && at "$4" ip addr add "$6" dev "$5"
+	at "$1" ip link set "$2" up
+	at "$4" ip link set "$5" up
+}
+
+# cl_gateway NS: forwarding, strict tracking, the rules of the man page
+cl_gateway() {
+	local ns=$1
+	nsys "$ns" net.ipv4.ip_forward=1
+	at "$ns" "$CL_IPT" -t raw -A PREROUTING -p tcp --dport "$CL_PORT" \
+		--syn -j CT --notrack || return 1
+	at "$ns" conntrack -C >/dev/null 2>&1
+	nsys "$ns" net.netfilter.nf_conntrack_tcp_loose=0 || return 1
+	at "$ns" "$CL_IPT" -A FORWARD -p tcp --dport "$CL_PORT" \
+		-m state --state UNTRACKED,INVALID -j SYNGATE \
+		--sack-perm --timestamp --wscale 7 --mss 1460 || return 1
+	at "$ns" "$CL_IPT" -A FORWARD -m state --state INVALID -j DROP
+}
+
+cl_setup() {
+	local ns
+	for ns in "$CL_C" "$CL_A" "$CL_B" "$CL_S"; do
+		ip netns add "$ns" || return 1
+		at "$ns" ip link set lo up
+	done
+	cl_link "$CL_C" c0 198.18.1.2/24 "$CL_A" ga 198.18.1.1/24 || return 1
+	cl_link "$CL_C" c1 "" "$CL_B" gb 198.18.11.1/24 || return 1
+	cl_link "$CL_S" sa "$CL_SRV"/24 "$CL_A" as 198.18.2.1/24 || return 1
+	cl_link "$CL_S" sb 198.18.12.2/24 "$CL_B" bs 198.18.12.1/24 || return 1
+	at "$CL_B" ip route add 198.18.1.2/32 dev gb
+	at "$CL_B" ip route add "$CL_SRV"/32 via 198.18.12.2 dev bs
+	# the server answers through B, which holds the connection
+	at "$CL_S" ip route add 198.18.1.2/32 via 198.18.12.1 dev sb
+	cl_gateway "$CL_A" || return 1
+	cl_gateway "$CL_B" || return 1
+	# pktcraft is the client: its kernel must not reset the flows
+	at "$CL_C" "$CL_IPT" -A OUTPUT -p tcp --tcp-flags RST RST -j DROP
+}
+
+cl_route() {
+	if [ "$1" = A ]; then
+		at "$CL_C" ip route replace "$CL_SRV"/32 via 198.18.1.1 dev c0
+	else
+		at "$CL_C" ip route replace "$CL_SRV"/32 via 198.18.11.1 dev c1 \
+			onlink src 198.18.1.2
+	fi
+}
+
+# key NS CMD [HEX]: set a gateway's keys, with syngatectl when it is there
+key() {
+	local ns=$1 cmd=$2 hex=${3:-} f
+	if [ -n "$SYNGATECTL" ] && [ "$cmd" != clear ]; then
+		f=$CL_TMP/key.$SEQ
+		SEQ=$((SEQ + 1))
+		(umask 077 && echo "$hex" > "$f")
+		at "$ns" "$SYNGATECTL" key "$cmd" "$f" >/dev/null
+	else
+		at "$ns" sh -c "echo '$cmd $hex' > /proc/net/syngate_key"
+	fi
+}
+
+# counter NS NAME: a gateway's SYNGATE counter, summed over CPUs
+counter() {
+	local snap
+	snap=$(NS_G=$1 STAT_FILE=/proc/net/stat/syngate target_stats_all)
+	stats_field "$snap" "$2"
+}
+
+# handshake SPORT: SYN through A, then ACK with "hello" and a FIN through
+# B; HS_SYNACK = A's SYN-ACK line, HS_OUT = pktcraft's and the server's
+# output, HS_SRV = the server's data line.
+handshake() {
+	local sport=$1 so=$CL_TMP/srv.$1 out=$CL_TMP/cli.$1 seq=1000 tsv=5000
+	local cookie tsecr ts
+	# not through at(): $! must be the server itself, to stop it
+	ip netns exec "$CL_S" "$TCPXFER" server -l "$CL_SRV" -p "$CL_PORT" -e -k 1 \
+		-T 4000 > "$so" 2>&1 &
+	local spid=$!
+	sleep 0.3
+	cl_route A
+	at "$CL_C" "$PKTCRAFT" send --src 198.18.1.2 --dst "$CL_SRV" --sport "$sport" \
+		--dport "$CL_PORT" --flags S --seq "$seq" \
+		--opts "mss=1460,sackok,ts=$tsv:0,nop,ws=7" --listen 500 > "$out" 2>&1
+	HS_SYNACK=$(grep -m 1 '^rx: flags=SA' "$out")
+	cookie=$(echo "$HS_SYNACK" | sed -n 's/.* seq=\([0-9]*\) .*/\1/p')
+	tsecr=$(echo "$HS_SYNACK" | sed -n 's/.*ts:\([0-9]*\):.*/\1/p')
+	[ -n "$HOOK_BETWEEN" ] && $HOOK_BETWEEN
+	cl_route B
+	if [ -n "$cookie" ] && [ -n "$tsecr" ]; then
+		ts="nop,nop,ts=$((tsv + 1)):$tsecr"
+		at "$CL_C" "$PKTCRAFT" send --src 198.18.1.2 --dst "$CL_SRV" \
+			--sport "$sport" --dport "$CL_PORT" --flags PA \
+			--seq $((seq + 1)) --ack $(((cookie + 1) % 4294967296)) \
+			--opts "$ts" --data hello --listen 500 >> "$out" 2>&1
+		ts="nop,nop,ts=$((tsv + 2)):$tsecr"
+		at "$CL_C" "$PKTCRAFT" send --src 198.18.1.2 --dst "$CL_SRV" \
+			--sport "$sport" --dport "$CL_PORT" --flags FA \
+			--seq $((seq + 6)) --ack $(((cookie + 1) % 4294967296)) \
+			--opts "$ts" --listen 1000 >> "$out" 2>&1
+	fi
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	HS_SRV=$(grep -m 1 '^server: data' "$so")
+	HS_OUT="$(tail -n 3 "$out" | tr '\n' ' ') | $(tr '\n' ' ' < "$so")"
+	# the server's "ok" reached the client through B
+	HS_ANSWER=$(grep -c '^rx-data: len=3 hex=6f6b0a' "$out")
+}
+
+PASSED=0 FAILED=0
+pass() { PASSED=$((PASSED + 1)); echo "PASS cluster $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL cluster $*"; }
+
+K1=000102030405060708090a0b0c0d0e0f
+K2=f0e1d2c3b4a5968778695a4b3c2d1e0f
+K3=00112233445566778899aabbccddeeff
+
+# same-key: K1 on both; the handshake completes through B.
+case_same_key() {
+	local v0 i0
+	key "$CL_A" set $K1 && key "$CL_B" set $K1
+	v0=$(counter "$CL_B" cookie_valid) i0=$(counter "$CL_B" cookie_invalid)
+	HOOK_BETWEEN="" handshake 40001
+	local dv=$(($(counter "$CL_B" cookie_valid) - v0))
+	local di=$(($(counter "$CL_B" cookie_invalid) - i0))
+	if [ "$HS_SRV" != "server: data len=5 hex=68656c6c6f" ] || [ "$HS_ANSWER" -lt 1 ] ||
+			[ "$dv" != 1 ] || [ "$di" != 0 ]; then
+		fail "same-key: expected hello at the server, its answer at the client and B cookie_valid +1 invalid +0, saw server '$HS_SRV' answer=$HS_ANSWER valid +$dv invalid +$di: $HS_OUT"
+	else
+		pass "same-key: SYN-ACK from A ($HS_SYNACK), hello delivered and answered through B, B cookie_valid +1"
+	fi
+}
+
+# other-key: A K1, B K2: B refuses the ACK, the server sees nothing.
+case_other_key() {
+	local i0
+	key "$CL_A" set $K1 && key "$CL_B" set $K2
+	i0=$(counter "$CL_B" cookie_invalid)
+	HOOK_BETWEEN="" handshake 40002
+	local di=$(($(counter "$CL_B" cookie_invalid) - i0))
+	if [ -n "$HS_SRV" ] && [ "$HS_SRV" != "server: data len=0 hex=" ] || [ "$di" -lt 1 ]; then
+		fail "other-key: expected B to count the ACK invalid and no data at the server, saw server '$HS_SRV' invalid +$di: $HS_OUT"
+	else
+		pass "other-key: B cookie_invalid +$di, nothing reached the server"
+	fi
+}
+
+rotate_both() {
+	key "$CL_A" rotate "$1" && key "$CL_B" rotate "$1"
+}
+
+rotate_once() { rotate_both $K2; }
+rotate_twice() { rotate_both $K2; rotate_both $K3; }
+
+# rotated: K1 on both, both rotate to K2 between the SYN and the ACK.
+case_rotated() {
+	local p0
+	key "$CL_A" set $K1 && key "$CL_B" set $K1
+	p0=$(counter "$CL_B" cookie_prev_key)
+	HOOK_BETWEEN=rotate_once handshake 40003
+	local dp=$(($(counter "$CL_B" cookie_prev_key) - p0))
+	if [ "$HS_SRV" != "server: data len=5 hex=68656c6c6f" ] || [ "$dp" != 1 ]; then
+		fail "rotated: expected hello at the server and B cookie_prev_key +1, saw server '$HS_SRV' prev_key +$dp: $HS_OUT"
+	else
+		pass "rotated: accepted with the previous key (cookie_prev_key +1), hello delivered"
+	fi
+}
+
+# two-rotations: the cookie's key is two rotations old: refused.
+case_two_rotations() {
+	local i0
+	key "$CL_A" set $K1 && key "$CL_B" set $K1
+	i0=$(counter "$CL_B" cookie_invalid)
+	HOOK_BETWEEN=rotate_twice handshake 40004
+	local di=$(($(counter "$CL_B" cookie_invalid) - i0))
+	if [ -n "$HS_SRV" ] && [ "$HS_SRV" != "server: data len=0 hex=" ] || [ "$di" -lt 1 ]; then
+		fail "two-rotations: expected B to refuse the ACK, saw server '$HS_SRV' invalid +$di: $HS_OUT"
+	else
+		pass "two-rotations: B cookie_invalid +$di, nothing reached the server"
+	fi
+}
+
+# key-file: the key never reads back; both gateways show one fingerprint.
+case_key_file() {
+	local a b
+	key "$CL_A" set $K1 && key "$CL_B" set $K1
+	a=$(at "$CL_A" cat /proc/net/syngate_key)
+	b=$(at "$CL_B" cat /proc/net/syngate_key)
+	if echo "$a" | grep -qi "$K1"; then
+		fail "key-file: expected the key never to read back, saw '$a'"
+	elif [ "$(echo "$a" | head -n 1 | cut -d' ' -f2)" != "$(echo "$b" | head -n 1 | cut -d' ' -f2)" ] ||
+			! echo "$a" | grep -q '^current fingerprint=[0-9a-f]\{16\} set_at=[0-9]*$'; then
+		fail "key-file: expected the same fingerprint on both gateways, saw A '$a' B '$b'"
+	elif at "$CL_A" sh -c "echo 'set 1234' > /proc/net/syngate_key" 2>/dev/null ||
+			[ "$(at "$CL_A" cat /proc/net/syngate_key)" != "$a" ]; then
+		fail "key-file: expected a short key refused and nothing changed"
+	else
+		pass "key-file: $(echo "$a" | head -n 1) on both, never the key; a bad write refused"
+	fi
+}
+
+trap cl_teardown EXIT
+if ! cl_setup; then
+	fail "setup: the two-gateway topology or its rules could not be made"
+else
+	case_key_file
+	case_same_key
+	case_other_key
+	case_rotated
+	case_two_rotations
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
