@@ -1061,7 +1061,7 @@ sc_long_path() {
     # throughput ratio: the direct time over the target's
     ratio=$(awk -v d="$direct_us" -v t="$LONG_US" 'BEGIN { printf "%.3f", d / t }')
     local figs="bytes=$E2E_LONG_BYTES delay=$E2E_LONG_DELAY rate=$E2E_LONG_RATE loss=$E2E_LONG_LOSS"
-    figs="$figs direct_us=$direct_us target_us=$LONG_US ratio=$ratio snd_wscale/sack direct=$direct_ws target=$LONG_WS"
+    figs="$figs direct_us=$direct_us target_us=$LONG_US ratio=$ratio direct_ws/sack=$direct_ws target_ws/sack=$LONG_WS"
     want=$(expect long)
     if [ "$want" = ratio ] && awk -v r="$ratio" -v m="$E2E_LONG_MIN" 'BEGIN { exit !(r < m) }'; then
         fail $name "expected >= $E2E_LONG_MIN of the direct throughput without timestamps, saw $figs"
