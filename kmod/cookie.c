@@ -6,6 +6,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <net/tcp.h>
 
 #include "cookie.h"
 
@@ -16,8 +17,8 @@
 /* The layout without timestamps (cookie.h) */
 #define SYNGATE_COOKIE_SACK		0x20
 #define SYNGATE_COOKIE_WS_SHIFT		6
-#define SYNGATE_COOKIE_WS_MASK		0x7
-#define SYNGATE_COOKIE_NOTS_MAC_MASK	0xfffffe00
+#define SYNGATE_COOKIE_WS_MASK		0xf
+#define SYNGATE_COOKIE_NOTS_MAC_MASK	0xfffffc00
 
 /*
  * MSS values a cookie can carry, ascending. Each is the segment size of a
@@ -39,45 +40,36 @@ static const u16 syngate_msstab6[SYNGATE_MSS_ENTRIES] = {
 	1220, 1280, 1360, 1400, 1420, 1432, 1440, 8940,
 };
 
-/*
- * Window scales a cookie without timestamps can carry, after index 0 ("no
- * scaling"). Each is one that common stacks send: 0 (scaling on, factor 1:
- * small embedded stacks), 2 (Windows with restricted auto-tuning), 5 and 6
- * (macOS, iOS, FreeBSD), 7 (Linux's default buffers), 8 (Windows' default,
- * Linux with 8 MiB buffers), 9 (Linux and Android with 16 MiB). Larger
- * scales round down to 9: the server then sees at most a quarter of such
- * a client's window, which still allows 32 MiB in flight.
- */
-static const s8 syngate_wstab[SYNGATE_WS_ENTRIES] = {
-	-1, 0, 2, 5, 6, 7, 8, 9,
-};
-
 /**
- * syngate_ws_value - the window scale a cookie's WS index stands for
- * @idx: the index, masked to the table
+ * syngate_ws_value - the window scale a cookie's WS field stands for
+ * @idx: the field: SYNGATE_WS_NONE, or the scale plus one
+ *
+ * Every scale a client may use (0 to 14) has its own value, so the server
+ * is told the client's scale exactly: rounding it down would make the
+ * server read every client window as a half or less of what it is.
  *
  * Return: the scale, or -1 for SYNGATE_WS_NONE.
  */
 int syngate_ws_value(unsigned int idx)
 {
-	return syngate_wstab[idx & SYNGATE_COOKIE_WS_MASK];
+	idx &= SYNGATE_COOKIE_WS_MASK;
+	if (idx == SYNGATE_WS_NONE)
+		return -1;
+	/* 15 is never made; it can only come with a MAC that fails */
+	return min_t(int, idx - 1, TCP_MAX_WSCALE);
 }
 
 /**
- * syngate_ws_index - cookie index for a client's window scale
- * @wscale: the scale the client offered, -1 when it offered none
+ * syngate_ws_index - the cookie's WS field for a client's window scale
+ * @wscale: the scale the client offered (0 to 14), -1 when it offered none
  *
- * Return: index of the largest table entry not above @wscale, or
- * SYNGATE_WS_NONE for -1.
+ * Return: @wscale plus one, or SYNGATE_WS_NONE for -1.
  */
 unsigned int syngate_ws_index(int wscale)
 {
-	unsigned int i;
-
-	for (i = SYNGATE_WS_ENTRIES - 1; i > SYNGATE_WS_NONE; i--)
-		if (syngate_wstab[i] <= wscale)
-			return i;
-	return SYNGATE_WS_NONE;
+	if (wscale < 0)
+		return SYNGATE_WS_NONE;
+	return min_t(int, wscale, TCP_MAX_WSCALE) + 1;
 }
 
 static const u16 *syngate_msstab(u8 family)

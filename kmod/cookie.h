@@ -17,10 +17,10 @@
  * Without timestamps (Windows' default, many embedded stacks), the
  * cookie itself carries the client's window scale and SACK-permitted:
  *
- *   31                     9 8     6   5   4      2 1    0
- *  +------------------------+-------+----+--------+------+
- *  |      MAC (23 bits)     | WS ix |SACK| MSS ix | slot |
- *  +------------------------+-------+----+--------+------+
+ *   31                    10 9      6   5   4      2 1    0
+ *  +-----------------------+--------+----+--------+------+
+ *  |     MAC (22 bits)     |   WS   |SACK| MSS ix | slot |
+ *  +-----------------------+--------+----+--------+------+
  *
  * slot:   low 2 bits of the time slot (65.536 s each: our millisecond clock
  *         >> 16) in which the cookie was made. The validator rebuilds the
@@ -33,13 +33,16 @@
  *         uses 2: jumbo frames and the common tunnel MTUs get their own
  *         entry instead of falling back to a much smaller segment size.
  * SACK:   the client offered SACK and the rule allows it.
- * WS ix:  index into a table of 7 window scales (cookie.c), the largest
- *         not above the client's, or 0 for "no window scaling" (the client
- *         offered none, or the rule has no --wscale). Rounding down is
- *         safe: the server then reads the client's windows as smaller than
- *         they are, never larger. Our SYN-ACK announces the same scale to
- *         the client: there is no room for a second one, and the hook
- *         re-expresses every server window into it (xlate.h).
+ * WS:     the client's window scale plus one (0 to 14: 1 to 15), or 0 for
+ *         "no window scaling" (the client offered none, or the rule has no
+ *         --wscale). Exact, not a table rounded down: a server told a
+ *         smaller scale reads every client window as a half or less of
+ *         what it is, and clients with small buffers use scales 1 to 4
+ *         (seen in the e2e long-path scenario: 0.8 of the direct
+ *         throughput for a client at scale 3 told 2). Our SYN-ACK
+ *         announces the same scale to the client: there is no room for a
+ *         second one, and the hook re-expresses every server window into
+ *         it (xlate.h).
  * MAC:    top bits of SipHash-2-4, keyed with a per-network-namespace
  *         secret, over both addresses, both ports, the client's ISN, the
  *         full slot, the layout, the MSS index, the WS index, the SACK bit
@@ -52,15 +55,15 @@
  * alone. Every MSS, WS and SACK value is valid with its MAC, so they add
  * nothing. With timestamps: 1 in 2^27 * 4/3 (179 million) blind, 1 in
  * 2^27 (134 million) knowing the slot: unchanged. Without timestamps:
- * 1 in 2^23 * 4/3 (11.2 million) blind, 1 in 2^23 (8.4 million) knowing
+ * 1 in 2^22 * 4/3 (5.6 million) blind, 1 in 2^22 (4.2 million) knowing
  * the slot, where it used to be the same as with timestamps. The trade:
- * four MAC bits buy a client without timestamps its window scaling and
- * SACK, i.e. most of its throughput on any long path (without scaling at
- * most 64 KiB is in flight: 5 Mbit/s on a 100 ms path). The odds stay
- * above those of Linux's own syncookies once their time counter is right
- * (4 accepted values in 2^24: 1 in 4.2 million), and a forgery that wins
+ * five MAC bits buy a client without timestamps its exact window scale
+ * and SACK, i.e. most of its throughput on any long path (without scaling
+ * at most 64 KiB is in flight: 5 Mbit/s on a 100 ms path). The odds are
+ * those of Linux's own syncookies once their time counter is right (4
+ * accepted values in 2^24: 1 in 4.2 million), and a forgery that wins
  * costs the server one connection: at a million forged ACKs a second,
- * one every 8 to 11 seconds. A data-less ACK is checked against two client
+ * one every 4 to 6 seconds. A data-less ACK is checked against two client
  * ISNs (proxy.c: syngate_check_client_ack()), which doubles each figure
  * for such an ACK; so does a previous key (keys.h), while there is one.
  */
@@ -87,7 +90,7 @@ struct syngate_flow {
 	u8			family;	/* NFPROTO_IPV4 or NFPROTO_IPV6 */
 };
 
-#define SYNGATE_WS_ENTRIES	8	/* index 0: no window scaling */
+#define SYNGATE_WS_ENTRIES	16	/* 0: no window scaling; 15 unused */
 #define SYNGATE_WS_NONE		0
 
 /* What else the cookie authenticates besides the flow. */

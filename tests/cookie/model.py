@@ -72,7 +72,7 @@ def le16(raw_be):
 def meta(slot, has_ts, mss_idx, ws_idx, sack):
     low = (mss_idx & 7) << 1 | has_ts
     if not has_ts:
-        low |= (ws_idx & 7) << 5 | sack << 4
+        low |= (ws_idx & 15) << 5 | sack << 4
     return slot << 32 | low
 
 
@@ -95,7 +95,7 @@ def cookie(family, saddr, daddr, sport, dport, isn, tsval, has_ts, slot,
             meta(slot, has_ts, mss_idx, ws_idx, sack))
     if has_ts:
         return (h & 0xFFFFFFE0) | mss_idx << 2 | (slot & 3)
-    return (h & 0xFFFFFE00) | ws_idx << 6 | sack << 5 | mss_idx << 2 | (slot & 3)
+    return (h & 0xFFFFFC00) | ws_idx << 6 | sack << 5 | mss_idx << 2 | (slot & 3)
 
 
 # The flows of cookie_kunit.c's flow_init().
@@ -115,8 +115,8 @@ def vectors():
             out.append((family, slot, isn, tsval, 1, mss, 0, 0,
                         cookie(family, sa, da, 40000, 8080, isn, tsval, 1,
                                slot, mss)))
-        # without timestamps: every WS index, both SACK values
-        for ws in range(8):
+        # without timestamps: every WS field, both SACK values
+        for ws in range(16):
             for sack in (0, 1):
                 mss = (ws + sack) & 7
                 slot = 0x1234 + ws
