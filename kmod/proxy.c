@@ -100,8 +100,8 @@ static u8 syngate_synack_options(const struct syngate_pkt *p,
 
 /*
  * Without timestamps: the cookie's WS and SACK fields for what @client
- * keeps, and the window scale our SYN-ACK announces, which is the table's
- * value for the client's own scale (cookie.h says why).
+ * keeps, and the window scale our SYN-ACK announces, which is the client's
+ * own (cookie.h says why).
  */
 static void syngate_nots_fields(struct syngate_opts *client,
 				struct syngate_cookie_fields *fields)
@@ -377,9 +377,18 @@ static int syngate_ack_server(struct net *net, const struct nf_conn *ct,
 			    &p->flow.saddr, &seg, &none);
 }
 
+/*
+ * The server's scale: its SYN-ACK's option, which a server sends only when
+ * our SYN offered scaling. A repeated SYN-ACK carries the same one.
+ */
+static u8 syngate_srv_wscale(const struct syngate_pkt *p)
+{
+	return p->opts.options & XT_SYNGATE_OPT_WSCALE ? p->opts.wscale : 0;
+}
+
 /* Step 5: tell the client the server's window; the SYN-ACK said 0. */
 static int syngate_update_client(struct net *net, struct nf_conn *ct,
-				 const struct syngate_pkt *p, u8 srv_ws)
+				 const struct syngate_pkt *p)
 {
 	struct syngate_ct reply = {
 		.ct	= ct,
@@ -397,7 +406,7 @@ static int syngate_update_client(struct net *net, struct nf_conn *ct,
 	seg.seq = ntohl(p->th.seq) + 1;
 	seg.ack_seq = ntohl(p->th.ack_seq);
 	seg.flags = TCPHDR_ACK;
-	seg.window = ntohs(p->th.window) >> srv_ws;
+	seg.window = ntohs(p->th.window) >> syngate_srv_wscale(p);
 	if (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP) {
 		seg.opts.options = XT_SYNGATE_OPT_TIMESTAMP;
 		seg.opts.tsval = p->opts.tsval;
@@ -408,39 +417,25 @@ static int syngate_update_client(struct net *net, struct nf_conn *ct,
 }
 
 /*
- * The window scales in force on each side, from the server's SYN-ACK and
- * the scale our SYN-ACK announced to the client (in "its", xlate.h). The
- * server's is active only when our SYN offered scaling, i.e. when the
- * client's side has it.
+ * How windows are re-expressed (xlate.h), from the server's SYN-ACK and
+ * what "its" says of the client: the scale our SYN-ACK announced to it and
+ * its own. The server's scale is active only when our SYN offered scaling,
+ * i.e. when the client's side has it; a server that refuses scaling reads
+ * the client's windows unscaled.
  */
-static void syngate_scales(const struct nf_conn_synproxy *sp,
-			   const struct syngate_pkt *p, u8 *srv_ws, u8 *cli_ws)
+static u32 syngate_scales(const struct nf_conn_synproxy *sp,
+			  const struct syngate_pkt *p)
 {
 	int ours = syngate_tscookie_our_wscale(sp->its);
+	int client = syngate_its_client_wscale(sp->its);
 
-	*srv_ws = 0;
-	*cli_ws = 0;
 	if (ours < 0)
-		return;
-	*cli_ws = ours;
+		return syngate_its_pack(0, 0, 0);
 	if (p->opts.options & XT_SYNGATE_OPT_WSCALE)
-		*srv_ws = p->opts.wscale;
+		return syngate_its_pack(p->opts.wscale, ours, 0);
+	return syngate_its_pack(0, ours, client > 0 ? client : 0);
 }
 
-/*
- * The server's scale once "its" holds the scales (xlate.h): a repeated
- * SYN-ACK carries the same option as the first, and when the packed
- * scales are equal (its == 0) the option's value is the one in force.
- */
-static u8 syngate_done_srv_ws(const struct nf_conn_synproxy *sp,
-			      const struct syngate_pkt *p)
-{
-	u8 srv_ws, cli_ws;
-
-	if (syngate_its_unpack(sp->its, &srv_ws, &cli_ws))
-		return srv_ws;
-	return p->opts.options & XT_SYNGATE_OPT_WSCALE ? p->opts.wscale : 0;
-}
 
 /* Step 4b: the client data held since step 2 follows our ACK. */
 static void syngate_release_held(struct net *net, const struct syngate_pkt *p)
@@ -481,31 +476,31 @@ void syngate_finish_server(struct net *net, struct nf_conn *ct,
 			   const struct syngate_pkt *p)
 {
 	struct syngate_net *sn = syngate_pernet(net);
-	u8 srv_ws, cli_ws;
+	u32 scales;
 
 	if (syngate_its_done(sp->its)) {
-		srv_ws = syngate_done_srv_ws(sp, p);
 		syngate_count_xmit_err(sn, syngate_ack_server(net, ct, sp, p));
-		syngate_count_xmit_err(sn, syngate_update_client(net, ct, p,
-								 srv_ws));
+		syngate_count_xmit_err(sn, syngate_update_client(net, ct, p));
 		return;
 	}
 
-	syngate_scales(sp, p, &srv_ws, &cli_ws);
+	scales = syngate_scales(sp, p);
 	if (syngate_its_is_tsval(sp->its) &&
 	    (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP)) {
 		sp->tsoff = syngate_tsoff(p->opts.tsval, sp->its);
 		nf_conntrack_event_cache(IPCT_SYNPROXY, ct);
 	}
-	/* Translation first: the ACK below relies on it. */
+	/*
+	 * Translation first: the segments below rely on it. Our TSval has
+	 * served (tsoff holds what it gave); "its" now says how windows are
+	 * re-expressed.
+	 */
 	nf_ct_seqadj_init(ct, ctinfo,
 			  syngate_seq_offset(sp->isn, ntohl(p->th.seq)));
 	nf_conntrack_event_cache(IPCT_SEQADJ, ct);
+	sp->its = scales;
 	syngate_count_xmit_err(sn, syngate_ack_server(net, ct, sp, p));
 	syngate_release_held(net, p);
-
-	/* Our TSval has served; the field now says how to scale windows. */
-	sp->its = syngate_its_pack(srv_ws, cli_ws);
-	syngate_count_xmit_err(sn, syngate_update_client(net, ct, p, srv_ws));
+	syngate_count_xmit_err(sn, syngate_update_client(net, ct, p));
 	syngate_stat_inc(sn, SYNGATE_STAT_CONN_ESTABLISHED);
 }
