@@ -33,10 +33,11 @@ for rep in $(seq 1 "$reps"); do
 				t = d = u = r = ""
 				for (i = 2; i <= NF; i++) {
 					split($i, kv, "=")
+					# the first of each: the server that scales
 					if (kv[1] == "target" && t == "") t = kv[2]
-					if (kv[1] == "direct_us") d = kv[2]
-					if (kv[1] == "target_us") u = kv[2]
-					if (kv[1] == "ratio") r = kv[2]
+					if (kv[1] == "direct_us" && d == "") d = kv[2]
+					if (kv[1] == "target_us" && u == "") u = kv[2]
+					if (kv[1] == "ratio" && r == "") r = kv[2]
 				}
 				print "LONG rep=" rep " loss=" loss " target=" t " ratio=" r \
 				      " direct_us=" d " target_us=" u

@@ -369,8 +369,8 @@ ipt_counter() {
 # SYNPROXY carries wscale/SACK only in the timestamp cookie, so such a
 # client loses them (as with the kernel's own syncookies). SYNGATE carries
 # them in the cookie itself (kmod/cookie.h): the client keeps SACK and its
-# window scale, rounded down to the cookie's table ("R", filled in with the
-# client's own rcv_wscale), which our SYN-ACK also announces to it.
+# window scale ("R", filled in with the client's own rcv_wscale), which our
+# SYN-ACK also announces to it.
 #   (a) format: "client_ts client_sack client_snd_wscale server_snd_wscale server_sack"
 expect_nots_SYNPROXY="0 0 -1 -1 0"
 expect_nots_SYNGATE="0 1 R R 1"

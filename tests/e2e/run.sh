@@ -243,16 +243,6 @@ sc_options() {
     fi
 }
 
-# ws_round WS: the window scale a cookie without timestamps keeps for a
-# client that offered WS (kmod/cookie.c: syngate_wstab, rounded down).
-ws_round() {
-    local e r=-1
-    for e in 0 2 5 6 7 8 9; do
-        [ "$1" -ge "$e" ] && r=$e
-    done
-    echo "$r"
-}
-
 # no-timestamps (a): a kernel client with timestamps off, 1 MiB each way.
 nots_kernel_client() {
     local so co rc
@@ -274,9 +264,9 @@ nots_kernel_client() {
     seen="$(tcpinfo_field "$co" client tcpinfo ts) $(tcpinfo_field "$co" client tcpinfo sack)"
     seen="$seen $(tcpinfo_field "$co" client tcpinfo snd_wscale) $(tcpinfo_field "$so" server tcpinfo snd_wscale)"
     seen="$seen $(tcpinfo_field "$so" server tcpinfo sack)"
-    # "R": the client's own scale as the cookie keeps it, both ways
+    # "R": the client's own scale, which the cookie keeps, both ways
     want=$(expect nots)
-    want=${want//R/$(ws_round "${crws:--1}")}
+    want=${want//R/${crws:--1}}
     local fmt="(client ts sack snd_wscale, server snd_wscale sack)"
     if [ $rc -ne 0 ] || ! grep -q "^client: ok .*rx=1048576 tx=1048576" "$co"; then
         NOTS_MSG="(a) expected client ok with 1 MiB each way, saw: $(grep '^client:' "$co" | head -n 1)"
@@ -1012,12 +1002,15 @@ long_path_on() {
     # shellcheck disable=SC2086
     in_client tc qdisc add dev c0 root $q || return 1
     in_client sysctl -q -w net.ipv4.tcp_timestamps=0 >/dev/null
-    # Receive buffers that start large enough for the path: otherwise
-    # every connection spends its first seconds below 64 KiB while the
-    # receiver's auto-tuning (slow without timestamps) grows them, and the
-    # figure measures that instead of window scaling.
-    in_client sysctl -q -w net.ipv4.tcp_rmem="4096 1048576 6291456" >/dev/null
-    in_srvns sysctl -q -w net.ipv4.tcp_rmem="4096 1048576 6291456" >/dev/null
+    # Receive buffers of a fixed size that is right for the path: about
+    # 1.5 times what it holds. Smaller, and every connection spends its
+    # first seconds below 64 KiB while the receiver's auto-tuning (slow
+    # without timestamps) grows them; much larger, and the sender fills
+    # the path's queue until its retransmission timer, which has few RTT
+    # samples without timestamps, fires on segments that were only
+    # queued: a go-back-N of a whole window, now and then, on either path.
+    in_client sysctl -q -w net.ipv4.tcp_rmem="4096 393216 393216" >/dev/null
+    in_srvns sysctl -q -w net.ipv4.tcp_rmem="4096 393216 393216" >/dev/null
     in_gw "$IPT" -t raw -I PREROUTING 1 -i gc -p tcp --dport "$LONG_DIRECT_PORT" -j ACCEPT
 }
 
@@ -1030,41 +1023,74 @@ long_path_off() {
     in_client tc qdisc del dev c0 root 2>/dev/null
 }
 
+# long_pair BYTES: the same download direct, then through the target;
+# LONG_FIGS, LONG_RATIO (the direct time over the target's); 1 and
+# LONG_MSG when either failed.
+long_pair() {
+    local direct_us direct_ws
+    if ! E2E_PORT=$LONG_DIRECT_PORT long_transfer "$1"; then
+        LONG_MSG="the direct transfer to complete, saw $LONG_MSG"
+        return 1
+    fi
+    direct_us=$LONG_US direct_ws=$LONG_WS
+    stop_server
+    stat_delta_begin
+    if ! long_transfer "$1"; then
+        LONG_MSG="the transfer through $T_TARGET to complete, saw $LONG_MSG"
+        return 1
+    fi
+    stat_delta_end
+    stop_server
+    LONG_RATIO=$(awk -v d="$direct_us" -v t="$LONG_US" 'BEGIN { printf "%.3f", d / t }')
+    LONG_FIGS="bytes=$1 direct_us=$direct_us target_us=$LONG_US ratio=$LONG_RATIO"
+    LONG_FIGS="$LONG_FIGS direct_ws/sack=$direct_ws target_ws/sack=$LONG_WS"
+    LONG_FIGS="$LONG_FIGS cookie_invalid=+$D_INV"
+}
+
 # long-path: what the defence costs a client without timestamps on a long
 # path (issue: Windows' default SYN). The same download, direct (no target:
 # a port the raw table leaves tracked) and through the target, over a path
 # of E2E_LONG_DELAY each way and E2E_LONG_RATE: at 100 ms and 10 Mbit/s the
 # path holds 125 KB, twice what a connection without window scaling may
 # have in flight. SYNGATE must keep >= E2E_LONG_MIN of the direct
-# throughput; SYNPROXY's ratio is printed.
+# throughput; SYNPROXY's ratio is printed. Then the same with a server
+# that refuses window scaling (half the bytes: both paths are
+# bound to 64 KiB per round trip then): the client still scales its
+# windows, as our SYN-ACK offered, and the server must be given them
+# unscaled.
 sc_long_path() {
-    local name=long-path t0 direct_us direct_ws ratio want LONG_DIRECT_PORT=$((E2E_PORT + 1))
+    local name=long-path t0 want figs LONG_DIRECT_PORT=$((E2E_PORT + 1))
     t0=$(now_s)
+    want=$(expect long)
     if ! long_path_on; then
         long_path_off
         fail $name "expected netem on the gateway's interfaces (sch_netem)"
         return
     fi
-    if ! E2E_PORT=$LONG_DIRECT_PORT long_transfer "$E2E_LONG_BYTES"; then
+    figs="delay=$E2E_LONG_DELAY rate=$E2E_LONG_RATE loss=$E2E_LONG_LOSS"
+    if ! long_pair "$E2E_LONG_BYTES"; then
         long_path_off
-        fail $name "expected the direct transfer to complete, saw $LONG_MSG"
+        fail $name "expected $LONG_MSG"
         return
     fi
-    direct_us=$LONG_US direct_ws=$LONG_WS
-    stop_server
-    if ! long_transfer "$E2E_LONG_BYTES"; then
+    figs="$figs $LONG_FIGS"
+    if [ "$want" = ratio ] && awk -v r="$LONG_RATIO" -v m="$E2E_LONG_MIN" 'BEGIN { exit !(r < m) }'; then
         long_path_off
-        fail $name "expected the transfer through $T_TARGET to complete, saw $LONG_MSG"
-        return
-    fi
-    long_path_off
-    # throughput ratio: the direct time over the target's
-    ratio=$(awk -v d="$direct_us" -v t="$LONG_US" 'BEGIN { printf "%.3f", d / t }')
-    local figs="bytes=$E2E_LONG_BYTES delay=$E2E_LONG_DELAY rate=$E2E_LONG_RATE loss=$E2E_LONG_LOSS"
-    figs="$figs direct_us=$direct_us target_us=$LONG_US ratio=$ratio direct_ws/sack=$direct_ws target_ws/sack=$LONG_WS"
-    want=$(expect long)
-    if [ "$want" = ratio ] && awk -v r="$ratio" -v m="$E2E_LONG_MIN" 'BEGIN { exit !(r < m) }'; then
         fail $name "expected >= $E2E_LONG_MIN of the direct throughput without timestamps, saw $figs"
+        return
+    fi
+    in_srvns sysctl -q -w net.ipv4.tcp_window_scaling=0 >/dev/null
+    if ! long_pair $((E2E_LONG_BYTES / 2)); then
+        in_srvns sysctl -q -w net.ipv4.tcp_window_scaling=1 >/dev/null
+        long_path_off
+        fail $name "expected, with a server that refuses window scaling, $LONG_MSG"
+        return
+    fi
+    in_srvns sysctl -q -w net.ipv4.tcp_window_scaling=1 >/dev/null
+    long_path_off
+    figs="$figs server-noscale: $LONG_FIGS"
+    if [ "$want" = ratio ] && awk -v r="$LONG_RATIO" -v m="$E2E_LONG_MIN" 'BEGIN { exit !(r < m) }'; then
+        fail $name "expected >= $E2E_LONG_MIN of the direct throughput with a server that refuses window scaling, saw $figs"
         return
     fi
     pass $name "time=$(elapsed "$t0")s $figs"
