@@ -436,7 +436,6 @@ static u32 syngate_scales(const struct nf_conn_synproxy *sp,
 	return syngate_its_pack(0, ours, client > 0 ? client : 0);
 }
 
-
 /* Step 4b: the client data held since step 2 follows our ACK. */
 static void syngate_release_held(struct net *net, const struct syngate_pkt *p)
 {
