@@ -171,33 +171,35 @@ K1=000102030405060708090a0b0c0d0e0f
 K2=f0e1d2c3b4a5968778695a4b3c2d1e0f
 K3=00112233445566778899aabbccddeeff
 
-# same-key: K1 on both; the handshake completes through B.
-case_same_key() {
-	local v0 i0
-	key "$CL_A" set $K1 && key "$CL_B" set $K1
-	v0=$(counter "$CL_B" cookie_valid) i0=$(counter "$CL_B" cookie_invalid)
-	HOOK_BETWEEN="" handshake 40001
-	local dv=$(($(counter "$CL_B" cookie_valid) - v0))
-	local di=$(($(counter "$CL_B" cookie_invalid) - i0))
+# attempt KEY_A KEY_B BETWEEN SPORT COUNTER: the gateways' keys, then a
+# handshake with BETWEEN run between its SYN and its ACK; GAIN = what B's
+# COUNTER gained meanwhile.
+attempt() {
+	local c0
+	key "$CL_A" set "$1" && key "$CL_B" set "$2"
+	c0=$(counter "$CL_B" "$5")
+	HOOK_BETWEEN=$3 handshake "$4"
+	GAIN=$(($(counter "$CL_B" "$5") - c0))
+}
+
+# delivered NAME WHAT: after attempt, hello reached the server through B
+# and its answer the client; GAIN must be 1.
+delivered() {
 	if [ "$HS_SRV" != "server: data len=5 hex=68656c6c6f" ] || [ "$HS_ANSWER" -lt 1 ] ||
-			[ "$dv" != 1 ] || [ "$di" != 0 ]; then
-		fail "same-key: expected hello at the server, its answer at the client and B cookie_valid +1 invalid +0, saw server '$HS_SRV' answer=$HS_ANSWER valid +$dv invalid +$di: $HS_OUT"
+			[ "$GAIN" != 1 ]; then
+		fail "$1: expected hello at the server, its answer at the client and B $2 +1, saw server '$HS_SRV' answer=$HS_ANSWER $2 +$GAIN: $HS_OUT"
 	else
-		pass "same-key: SYN-ACK from A ($HS_SYNACK), hello delivered and answered through B, B cookie_valid +1"
+		pass "$1: SYN-ACK from A ($HS_SYNACK), hello delivered and answered through B, B $2 +1"
 	fi
 }
 
-# other-key: A K1, B K2: B refuses the ACK, the server sees nothing.
-case_other_key() {
-	local i0
-	key "$CL_A" set $K1 && key "$CL_B" set $K2
-	i0=$(counter "$CL_B" cookie_invalid)
-	HOOK_BETWEEN="" handshake 40002
-	local di=$(($(counter "$CL_B" cookie_invalid) - i0))
-	if [ -n "$HS_SRV" ] && [ "$HS_SRV" != "server: data len=0 hex=" ] || [ "$di" -lt 1 ]; then
-		fail "other-key: expected B to count the ACK invalid and no data at the server, saw server '$HS_SRV' invalid +$di: $HS_OUT"
+# refused NAME: after attempt on cookie_invalid, B refused the ACK and the
+# server saw nothing.
+refused() {
+	if [ -n "$HS_SRV" ] && [ "$HS_SRV" != "server: data len=0 hex=" ] || [ "$GAIN" -lt 1 ]; then
+		fail "$1: expected B to count the ACK invalid and no data at the server, saw server '$HS_SRV' cookie_invalid +$GAIN: $HS_OUT"
 	else
-		pass "other-key: B cookie_invalid +$di, nothing reached the server"
+		pass "$1: B cookie_invalid +$GAIN, nothing reached the server"
 	fi
 }
 
@@ -208,32 +210,19 @@ rotate_both() {
 rotate_once() { rotate_both $K2; }
 rotate_twice() { rotate_both $K2; rotate_both $K3; }
 
-# rotated: K1 on both, both rotate to K2 between the SYN and the ACK.
-case_rotated() {
-	local p0
-	key "$CL_A" set $K1 && key "$CL_B" set $K1
-	p0=$(counter "$CL_B" cookie_prev_key)
-	HOOK_BETWEEN=rotate_once handshake 40003
-	local dp=$(($(counter "$CL_B" cookie_prev_key) - p0))
-	if [ "$HS_SRV" != "server: data len=5 hex=68656c6c6f" ] || [ "$dp" != 1 ]; then
-		fail "rotated: expected hello at the server and B cookie_prev_key +1, saw server '$HS_SRV' prev_key +$dp: $HS_OUT"
-	else
-		pass "rotated: accepted with the previous key (cookie_prev_key +1), hello delivered"
-	fi
-}
-
-# two-rotations: the cookie's key is two rotations old: refused.
-case_two_rotations() {
-	local i0
-	key "$CL_A" set $K1 && key "$CL_B" set $K1
-	i0=$(counter "$CL_B" cookie_invalid)
-	HOOK_BETWEEN=rotate_twice handshake 40004
-	local di=$(($(counter "$CL_B" cookie_invalid) - i0))
-	if [ -n "$HS_SRV" ] && [ "$HS_SRV" != "server: data len=0 hex=" ] || [ "$di" -lt 1 ]; then
-		fail "two-rotations: expected B to refuse the ACK, saw server '$HS_SRV' invalid +$di: $HS_OUT"
-	else
-		pass "two-rotations: B cookie_invalid +$di, nothing reached the server"
-	fi
+# same-key: K1 on both; the handshake completes through B.
+# other-key: A K1, B K2: B refuses the ACK.
+# rotated: both rotate to K2 between the SYN and the ACK: accepted with
+# the previous key. two-rotations: the cookie's key is two rotations old.
+cluster_cases() {
+	attempt $K1 $K1 "" 40001 cookie_valid
+	delivered same-key cookie_valid
+	attempt $K1 $K2 "" 40002 cookie_invalid
+	refused other-key
+	attempt $K1 $K1 rotate_once 40003 cookie_prev_key
+	delivered rotated cookie_prev_key
+	attempt $K1 $K1 rotate_twice 40004 cookie_invalid
+	refused two-rotations
 }
 
 # key-file: the key never reads back; both gateways show one fingerprint.
@@ -260,10 +249,7 @@ if ! cl_setup; then
 	fail "setup: the two-gateway topology or its rules could not be made"
 else
 	case_key_file
-	case_same_key
-	case_other_key
-	case_rotated
-	case_two_rotations
+	cluster_cases
 fi
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
