@@ -25,7 +25,7 @@ for rep in $(seq 1 "$reps"); do
 		E2E_TARGETS="SYNPROXY SYNGATE" E2E_BACKENDS=${BENCH_BACKEND:-nft} \
 		E2E_FAMILIES=4 E2E_HOOKS=FORWARD E2E_SCENARIOS=long-path \
 		E2E_LONG_LOSS=$loss E2E_LONG_BYTES=${BENCH_LONG_BYTES:-$bytes} \
-		E2E_LONG_MIN=0 bash tests/e2e/run.sh 2>/dev/null |
+		E2E_LONG_MIN=0 E2E_LONG_NOSCALE_MIN=0 bash tests/e2e/run.sh 2>/dev/null |
 		awk -v rep="$rep" -v loss="$loss" '
 			$1 == "FAIL" { print "LONG rep=" rep " loss=" loss " error=" $0; next }
 			$1 != "PASS" { next }

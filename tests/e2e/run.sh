@@ -17,8 +17,9 @@
 #   E2E_FLOOD_SYNS (100000)  E2E_FLOOD_SECONDS (60)  E2E_ACKFLOOD (20000)
 #   E2E_FLOOD_RATE (0 = as fast as possible, packets per second)
 #   E2E_LOSSY_BYTES (8388608)  E2E_LOSSY_LOSS (2%)  E2E_LOSSY_TIMEOUT (120 s)
-#   E2E_LONG_BYTES (4194304)  E2E_LONG_DELAY (50ms each way)
+#   E2E_LONG_BYTES (8388608)  E2E_LONG_DELAY (50ms each way)
 #   E2E_LONG_RATE (10mbit)  E2E_LONG_LOSS (0%)  E2E_LONG_MIN (0.9)
+#   E2E_LONG_NOSCALE_MIN (0.5, with a server that refuses window scaling)
 #   E2E_RULES manpage (default: the SYNPROXY man page's rules) or
 #             established (an ESTABLISHED,RELATED accept before them)
 #   E2E_KEEP=1 keeps the per-combination temp directories.
@@ -40,11 +41,12 @@ E2E_LOSSY_BYTES=${E2E_LOSSY_BYTES:-8388608}
 E2E_LOSSY_LOSS=${E2E_LOSSY_LOSS:-2%}
 E2E_LOSSY_TIMEOUT=${E2E_LOSSY_TIMEOUT:-120}
 E2E_HEAVY_BACKEND=${E2E_HEAVY_BACKEND:-nft}
-E2E_LONG_BYTES=${E2E_LONG_BYTES:-4194304}
+E2E_LONG_BYTES=${E2E_LONG_BYTES:-8388608}
 E2E_LONG_DELAY=${E2E_LONG_DELAY:-50ms}
 E2E_LONG_RATE=${E2E_LONG_RATE:-10mbit}
 E2E_LONG_LOSS=${E2E_LONG_LOSS:-0%}
 E2E_LONG_MIN=${E2E_LONG_MIN:-0.9}
+E2E_LONG_NOSCALE_MIN=${E2E_LONG_NOSCALE_MIN:-0.5}
 
 SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack"
 # Run on one backend only: the slow ones, and late-ack, which needs a
@@ -1054,10 +1056,13 @@ long_pair() {
 # path holds 125 KB, twice what a connection without window scaling may
 # have in flight. SYNGATE must keep >= E2E_LONG_MIN of the direct
 # throughput; SYNPROXY's ratio is printed. Then the same with a server
-# that refuses window scaling (half the bytes: both paths are
+# that refuses window scaling (a quarter of the bytes: both paths are
 # bound to 64 KiB per round trip then): the client still scales its
 # windows, as our SYN-ACK offered, and the server must be given them
-# unscaled.
+# unscaled. Read scaled, they held the download to 0.05 of the direct
+# path's; the figures there vary more than with scaling (0.89-1.03 in
+# the VM, lowest on INPUT, where the server is the gateway), so that
+# part asserts E2E_LONG_NOSCALE_MIN.
 sc_long_path() {
     local name=long-path t0 want figs LONG_DIRECT_PORT=$((E2E_PORT + 1))
     t0=$(now_s)
@@ -1080,7 +1085,7 @@ sc_long_path() {
         return
     fi
     in_srvns sysctl -q -w net.ipv4.tcp_window_scaling=0 >/dev/null
-    if ! long_pair $((E2E_LONG_BYTES / 2)); then
+    if ! long_pair $((E2E_LONG_BYTES / 4)); then
         in_srvns sysctl -q -w net.ipv4.tcp_window_scaling=1 >/dev/null
         long_path_off
         fail $name "expected, with a server that refuses window scaling, $LONG_MSG"
@@ -1089,8 +1094,8 @@ sc_long_path() {
     in_srvns sysctl -q -w net.ipv4.tcp_window_scaling=1 >/dev/null
     long_path_off
     figs="$figs server-noscale: $LONG_FIGS"
-    if [ "$want" = ratio ] && awk -v r="$LONG_RATIO" -v m="$E2E_LONG_MIN" 'BEGIN { exit !(r < m) }'; then
-        fail $name "expected >= $E2E_LONG_MIN of the direct throughput with a server that refuses window scaling, saw $figs"
+    if [ "$want" = ratio ] && awk -v r="$LONG_RATIO" -v m="$E2E_LONG_NOSCALE_MIN" 'BEGIN { exit !(r < m) }'; then
+        fail $name "expected >= $E2E_LONG_NOSCALE_MIN of the direct throughput with a server that refuses window scaling, saw $figs"
         return
     fi
     pass $name "time=$(elapsed "$t0")s $figs"
