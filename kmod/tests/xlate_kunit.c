@@ -231,6 +231,35 @@ static void xlate_its_nots(struct kunit *test)
 	}
 }
 
+/*
+ * Reopening from TIME-WAIT: a new incarnation starts at or above the old
+ * one's end, across the wrap too; the old handshake's own ACK (ISN below
+ * the old end, however little data followed) never reopens.
+ */
+static void xlate_isn_reopens(struct kunit *test)
+{
+	static const u32 ends[] = { 1, 1000, 0x7fffffff, 0x80000000,
+				    0xfffffff0, 0xffffffff, 0 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ends); i++) {
+		u32 end = ends[i];
+
+		KUNIT_EXPECT_TRUE(test, syngate_isn_reopens(end, end));
+		KUNIT_EXPECT_TRUE(test, syngate_isn_reopens(end, end + 1));
+		KUNIT_EXPECT_TRUE(test, syngate_isn_reopens(end, end + 65537));
+		KUNIT_EXPECT_TRUE(test,
+				  syngate_isn_reopens(end, end + 0x7fffffff));
+		/* the old ISN: a FIN-only connection ends 2 above it */
+		KUNIT_EXPECT_FALSE(test, syngate_isn_reopens(end, end - 2));
+		KUNIT_EXPECT_FALSE(test, syngate_isn_reopens(end, end - 1));
+		KUNIT_EXPECT_FALSE(test,
+				   syngate_isn_reopens(end, end - 1000000));
+		KUNIT_EXPECT_FALSE(test,
+				   syngate_isn_reopens(end, end + 0x80000000));
+	}
+}
+
 static struct kunit_case syngate_xlate_cases[] = {
 	KUNIT_CASE(xlate_tsoff),
 	KUNIT_CASE(xlate_seq_offset),
