@@ -6,6 +6,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <net/tcp.h>
 
 #include "cookie.h"
 
@@ -13,6 +14,11 @@
 #define SYNGATE_COOKIE_MSS_SHIFT	2
 #define SYNGATE_COOKIE_MSS_MASK		0x7
 #define SYNGATE_COOKIE_MAC_MASK		0xffffffe0
+/* The layout without timestamps (cookie.h) */
+#define SYNGATE_COOKIE_SACK		0x20
+#define SYNGATE_COOKIE_WS_SHIFT		6
+#define SYNGATE_COOKIE_WS_MASK		0xf
+#define SYNGATE_COOKIE_NOTS_MAC_MASK	0xfffffc00
 
 /*
  * MSS values a cookie can carry, ascending. Each is the segment size of a
@@ -33,6 +39,38 @@ static const u16 syngate_msstab4[SYNGATE_MSS_ENTRIES] = {
 static const u16 syngate_msstab6[SYNGATE_MSS_ENTRIES] = {
 	1220, 1280, 1360, 1400, 1420, 1432, 1440, 8940,
 };
+
+/**
+ * syngate_ws_value - the window scale a cookie's WS field stands for
+ * @idx: the field: SYNGATE_WS_NONE, or the scale plus one
+ *
+ * Every scale a client may use (0 to 14) has its own value, so the server
+ * is told the client's scale exactly: rounding it down would make the
+ * server read every client window as a half or less of what it is.
+ *
+ * Return: the scale, or -1 for SYNGATE_WS_NONE.
+ */
+int syngate_ws_value(unsigned int idx)
+{
+	idx &= SYNGATE_COOKIE_WS_MASK;
+	if (idx == SYNGATE_WS_NONE)
+		return -1;
+	/* 15 is never made; it can only come with a MAC that fails */
+	return min_t(int, idx - 1, TCP_MAX_WSCALE);
+}
+
+/**
+ * syngate_ws_index - the cookie's WS field for a client's window scale
+ * @wscale: the scale the client offered (0 to 14), -1 when it offered none
+ *
+ * Return: @wscale plus one, or SYNGATE_WS_NONE for -1.
+ */
+unsigned int syngate_ws_index(int wscale)
+{
+	if (wscale < 0)
+		return SYNGATE_WS_NONE;
+	return min_t(int, wscale, TCP_MAX_WSCALE) + 1;
+}
 
 static const u16 *syngate_msstab(u8 family)
 {
@@ -105,16 +143,71 @@ static u32 syngate_mac6(const siphash_key_t *key,
 	return siphash(&m, sizeof(m), key) >> 32;
 }
 
+/*
+ * The slot, the layout and the fields, as one word. With timestamps the
+ * WS and SACK fields are 0, so such a cookie's MAC is the one it always
+ * was.
+ */
+static u64 syngate_meta(const struct syngate_cookie_data *data, u32 slot,
+			const struct syngate_cookie_fields *fields)
+{
+	u32 low = (fields->mss_idx & SYNGATE_COOKIE_MSS_MASK) << 1 |
+		  data->has_ts;
+
+	if (!data->has_ts)
+		low |= (fields->ws_idx & SYNGATE_COOKIE_WS_MASK) << 5 |
+		       fields->sack << 4;
+	return (u64)slot << 32 | low;
+}
+
 static u32 syngate_mac(const siphash_key_t *key,
 		       const struct syngate_flow *flow,
 		       const struct syngate_cookie_data *data,
-		       u32 slot, unsigned int mss_idx)
+		       u32 slot, const struct syngate_cookie_fields *fields)
 {
-	u64 meta = (u64)slot << 32 | mss_idx << 1 | data->has_ts;
+	u64 meta = syngate_meta(data, slot, fields);
 
 	if (flow->family == NFPROTO_IPV6)
 		return syngate_mac6(key, flow, data, meta);
 	return syngate_mac4(key, flow, data, meta);
+}
+
+/* The MAC's share of the 32 bits, by layout. */
+static u32 syngate_mac_mask(const struct syngate_cookie_data *data)
+{
+	return data->has_ts ? SYNGATE_COOKIE_MAC_MASK :
+			      SYNGATE_COOKIE_NOTS_MAC_MASK;
+}
+
+/* The fields' bits, by layout; the slot is added by the caller. */
+static u32 syngate_fields_pack(const struct syngate_cookie_data *data,
+			       const struct syngate_cookie_fields *fields)
+{
+	u32 bits = (fields->mss_idx & SYNGATE_COOKIE_MSS_MASK) <<
+		   SYNGATE_COOKIE_MSS_SHIFT;
+
+	if (!data->has_ts) {
+		bits |= (fields->ws_idx & SYNGATE_COOKIE_WS_MASK) <<
+			SYNGATE_COOKIE_WS_SHIFT;
+		if (fields->sack)
+			bits |= SYNGATE_COOKIE_SACK;
+	}
+	return bits;
+}
+
+static void syngate_fields_unpack(const struct syngate_cookie_data *data,
+				  u32 cookie,
+				  struct syngate_cookie_fields *fields)
+{
+	fields->mss_idx = (cookie >> SYNGATE_COOKIE_MSS_SHIFT) &
+			  SYNGATE_COOKIE_MSS_MASK;
+	fields->ws_idx = SYNGATE_WS_NONE;
+	fields->sack = false;
+	if (!data->has_ts) {
+		fields->ws_idx = (cookie >> SYNGATE_COOKIE_WS_SHIFT) &
+				 SYNGATE_COOKIE_WS_MASK;
+		fields->sack = cookie & SYNGATE_COOKIE_SACK;
+	}
 }
 
 /**
@@ -123,17 +216,18 @@ static u32 syngate_mac(const siphash_key_t *key,
  * @flow: the client's SYN, client -> server
  * @data: client ISN and, with timestamps, the TSval we are sending
  * @slot: syngate_slot() of now
- * @mss_idx: syngate_mss_index() of the client's MSS
+ * @fields: syngate_mss_index() of the client's MSS; without timestamps
+ *	also syngate_ws_index() of its window scale and its SACK-permitted
  */
 u32 syngate_cookie_make(const siphash_key_t *key,
 			const struct syngate_flow *flow,
 			const struct syngate_cookie_data *data,
-			u32 slot, unsigned int mss_idx)
+			u32 slot, const struct syngate_cookie_fields *fields)
 {
-	u32 mac = syngate_mac(key, flow, data, slot, mss_idx);
+	u32 mac = syngate_mac(key, flow, data, slot, fields);
 
-	return (mac & SYNGATE_COOKIE_MAC_MASK) |
-	       (mss_idx & SYNGATE_COOKIE_MSS_MASK) << SYNGATE_COOKIE_MSS_SHIFT |
+	return (mac & syngate_mac_mask(data)) |
+	       syngate_fields_pack(data, fields) |
 	       (slot & SYNGATE_COOKIE_SLOT_MASK);
 }
 
@@ -144,27 +238,57 @@ u32 syngate_cookie_make(const siphash_key_t *key,
  * @data: client ISN (ACK seq - 1) and the TSecr it echoes, if any
  * @now_slot: syngate_slot() of now
  * @cookie: ACK ack_seq - 1
+ * @fields: on success, what the cookie carries
  *
- * Return: the MSS index (>= 0) for a genuine cookie, -ETIMEDOUT for one
- * too old (or from the future) to be checked, -EINVAL for a forgery.
+ * Return: 0 for a genuine cookie, -ETIMEDOUT for one too old (or from the
+ * future) to be checked, -EINVAL for a forgery.
  */
 int syngate_cookie_check(const siphash_key_t *key,
 			 const struct syngate_flow *flow,
 			 const struct syngate_cookie_data *data,
-			 u32 now_slot, u32 cookie)
+			 u32 now_slot, u32 cookie,
+			 struct syngate_cookie_fields *fields)
 {
 	u32 age = (now_slot - cookie) & SYNGATE_COOKIE_SLOT_MASK;
-	unsigned int mss_idx;
 	u32 mac;
 
 	if (age > SYNGATE_COOKIE_MAX_AGE)
 		return -ETIMEDOUT;
-	mss_idx = (cookie >> SYNGATE_COOKIE_MSS_SHIFT) &
-		  SYNGATE_COOKIE_MSS_MASK;
+	syngate_fields_unpack(data, cookie, fields);
 	/* the slot it was made in, across the clock's wrap */
 	mac = syngate_mac(key, flow, data, (now_slot - age) & SYNGATE_SLOT_MASK,
-			  mss_idx);
-	if ((mac ^ cookie) & SYNGATE_COOKIE_MAC_MASK)
+			  fields);
+	if ((mac ^ cookie) & syngate_mac_mask(data))
 		return -EINVAL;
-	return mss_idx;
+	return 0;
+}
+
+/**
+ * syngate_cookie_check_keys - syngate_cookie_check() with two keys
+ * @cur: the current key, which makes cookies
+ * @prev: the previous key, which still checks them after a rotation, or
+ *	NULL when there is none
+ * @flow: as syngate_cookie_check()
+ * @data: as syngate_cookie_check()
+ * @now_slot: as syngate_cookie_check()
+ * @cookie: as syngate_cookie_check()
+ * @fields: as syngate_cookie_check()
+ *
+ * Return: 0 for a cookie made with @cur, 1 for one made with @prev, else
+ * syngate_cookie_check()'s error (the age does not depend on the key).
+ */
+int syngate_cookie_check_keys(const siphash_key_t *cur,
+			      const siphash_key_t *prev,
+			      const struct syngate_flow *flow,
+			      const struct syngate_cookie_data *data,
+			      u32 now_slot, u32 cookie,
+			      struct syngate_cookie_fields *fields)
+{
+	int err;
+
+	err = syngate_cookie_check(cur, flow, data, now_slot, cookie, fields);
+	if (err != -EINVAL || !prev)
+		return err;
+	err = syngate_cookie_check(prev, flow, data, now_slot, cookie, fields);
+	return err ? err : 1;
 }

@@ -4,12 +4,23 @@
  *
  * The cookie is the sequence number of our SYN-ACK. It lets the third ACK
  * prove that the client received that SYN-ACK without any state kept per
- * SYN. Layout of the 32 bits:
+ * SYN. It has two layouts; the client's ACK says which one applies, since
+ * it carries a timestamp option exactly when our SYN-ACK did.
+ *
+ * With timestamps (the client's options ride in our TSval, tcpopt.h):
  *
  *   31                            5 4      2 1    0
  *  +-------------------------------+--------+------+
  *  |          MAC (27 bits)        | MSS ix | slot |
  *  +-------------------------------+--------+------+
+ *
+ * Without timestamps (Windows' default, many embedded stacks), the
+ * cookie itself carries the client's window scale and SACK-permitted:
+ *
+ *   31                    10 9      6   5   4      2 1    0
+ *  +-----------------------+--------+----+--------+------+
+ *  |     MAC (22 bits)     |   WS   |SACK| MSS ix | slot |
+ *  +-----------------------+--------+----+--------+------+
  *
  * slot:   low 2 bits of the time slot (65.536 s each: our millisecond clock
  *         >> 16) in which the cookie was made. The validator rebuilds the
@@ -21,13 +32,40 @@
  *         largest not above what the client announced. 3 bits where Linux
  *         uses 2: jumbo frames and the common tunnel MTUs get their own
  *         entry instead of falling back to a much smaller segment size.
- * MAC:    top 27 bits of SipHash-2-4, keyed with a per-network-namespace
+ * SACK:   the client offered SACK and the rule allows it.
+ * WS:     the client's window scale plus one (0 to 14: 1 to 15), or 0 for
+ *         "no window scaling" (the client offered none, or the rule has no
+ *         --wscale). Exact, not a table rounded down: a server told a
+ *         smaller scale reads every client window as a half or less of
+ *         what it is, and clients with small buffers use scales 1 to 4
+ *         (seen in the e2e long-path scenario: 0.8 of the direct
+ *         throughput for a client at scale 3 told 2). Our SYN-ACK
+ *         announces the same scale to the client: there is no room for a
+ *         second one, and the hook re-expresses every server window into
+ *         it (xlate.h).
+ * MAC:    top bits of SipHash-2-4, keyed with a per-network-namespace
  *         secret, over both addresses, both ports, the client's ISN, the
- *         full slot, the MSS index and the TSval we sent (when timestamps
- *         are on). A forged ACK needs a valid slot (3 in 4) and the MAC
- *         (1 in 2^27): about 1 in 179 million per attempt. The TSval being
+ *         full slot, the layout, the MSS index, the WS index, the SACK bit
+ *         and the TSval we sent (when timestamps are on). The TSval being
  *         covered means the options hidden in its low bits cannot be
- *         altered either.
+ *         altered either; the WS and SACK fields are covered the same way.
+ *
+ * Forgery odds per attempt. A blind guess needs a valid slot value (3 in
+ * 4) and the MAC; an attacker who somehow knows the slot needs the MAC
+ * alone. Every MSS, WS and SACK value is valid with its MAC, so they add
+ * nothing. With timestamps: 1 in 2^27 * 4/3 (179 million) blind, 1 in
+ * 2^27 (134 million) knowing the slot: unchanged. Without timestamps:
+ * 1 in 2^22 * 4/3 (5.6 million) blind, 1 in 2^22 (4.2 million) knowing
+ * the slot, where it used to be the same as with timestamps. The trade:
+ * five MAC bits buy a client without timestamps its exact window scale
+ * and SACK, i.e. most of its throughput on any long path (without scaling
+ * at most 64 KiB is in flight: 5 Mbit/s on a 100 ms path). The odds are
+ * those of Linux's own syncookies once their time counter is right (4
+ * accepted values in 2^24: 1 in 4.2 million), and a forgery that wins
+ * costs the server one connection: at a million forged ACKs a second,
+ * one every 4 to 6 seconds. A data-less ACK is checked against two client
+ * ISNs (proxy.c: syngate_check_client_ack()), which doubles each figure
+ * for such an ACK; so does a previous key (keys.h), while there is one.
  */
 #ifndef _SYNGATE_COOKIE_H
 #define _SYNGATE_COOKIE_H
@@ -52,6 +90,9 @@ struct syngate_flow {
 	u8			family;	/* NFPROTO_IPV4 or NFPROTO_IPV6 */
 };
 
+#define SYNGATE_WS_ENTRIES	16	/* 0: no window scaling; 15 unused */
+#define SYNGATE_WS_NONE		0
+
 /* What else the cookie authenticates besides the flow. */
 struct syngate_cookie_data {
 	u32	client_isn;
@@ -59,8 +100,21 @@ struct syngate_cookie_data {
 	bool	has_ts;
 };
 
+/*
+ * What the cookie carries in clear beside its MAC. @ws_idx and @sack exist
+ * only in the layout without timestamps: they must be 0 and false with
+ * timestamps, where the TSval carries them.
+ */
+struct syngate_cookie_fields {
+	u8	mss_idx;
+	u8	ws_idx;
+	bool	sack;
+};
+
 u16 syngate_mss_value(u8 family, unsigned int idx);
 unsigned int syngate_mss_index(u8 family, u16 client_mss);
+int syngate_ws_value(unsigned int idx);
+unsigned int syngate_ws_index(int wscale);
 
 static inline u32 syngate_slot(u32 now_ms)
 {
@@ -70,10 +124,17 @@ static inline u32 syngate_slot(u32 now_ms)
 u32 syngate_cookie_make(const siphash_key_t *key,
 			const struct syngate_flow *flow,
 			const struct syngate_cookie_data *data,
-			u32 slot, unsigned int mss_idx);
+			u32 slot, const struct syngate_cookie_fields *fields);
 int syngate_cookie_check(const siphash_key_t *key,
 			 const struct syngate_flow *flow,
 			 const struct syngate_cookie_data *data,
-			 u32 now_slot, u32 cookie);
+			 u32 now_slot, u32 cookie,
+			 struct syngate_cookie_fields *fields);
+int syngate_cookie_check_keys(const siphash_key_t *cur,
+			      const siphash_key_t *prev,
+			      const struct syngate_flow *flow,
+			      const struct syngate_cookie_data *data,
+			      u32 now_slot, u32 cookie,
+			      struct syngate_cookie_fields *fields);
 
 #endif /* _SYNGATE_COOKIE_H */

@@ -54,32 +54,42 @@ static void syngate_ts_shift(struct sk_buff *skb, struct tcphdr *th,
 				 false);
 }
 
-/* Re-express a server window in the scale the client was given. */
+/*
+ * Re-express a window: a server's in the scale the client was given, a
+ * client's unscaled for a server that refused scaling.
+ */
 static void syngate_win_shift(struct sk_buff *skb, struct tcphdr *th,
-			      u8 srv_ws, u8 cli_ws)
+			      bool reply, u8 srv_ws, u8 cli_ws)
 {
 	__be16 old = th->window;
+	u16 win = ntohs(old);
 
-	th->window = htons(syngate_win_to_client(ntohs(old), srv_ws, cli_ws));
+	win = reply ? syngate_win_to_client(win, srv_ws, cli_ws) :
+		      syngate_win_to_server(win, cli_ws);
+	th->window = htons(win);
 	inet_proto_csum_replace2(&th->check, skb, old, th->window, false);
 }
 
 /*
  * Translate a segment of a proxied connection past the handshake:
- * timestamps always when both ends use them, windows when the server's
- * scale is not the one the client was given. Sequence numbers are not
- * ours to do: seqadj does them in conntrack's confirm hook, next.
+ * timestamps always when both ends use them, windows when the two ends
+ * scale them differently (xlate.h). Sequence numbers are not ours to do:
+ * seqadj does them in conntrack's confirm hook, next.
  */
 static bool syngate_translate(struct sk_buff *skb, unsigned int thoff,
 			      bool reply, const struct nf_conn_synproxy *sp)
 {
 	struct tcphdr *th;
 	u8 srv_ws = 0, cli_ws = 0;
-	bool win = false;
+	bool win;
 	unsigned int end;
 
-	if (reply)
+	if (reply) {
 		win = syngate_its_unpack(sp->its, &srv_ws, &cli_ws);
+	} else {
+		cli_ws = syngate_its_to_server(sp->its);
+		win = cli_ws;
+	}
 	if (!sp->tsoff && !win)
 		return true;
 
@@ -97,10 +107,23 @@ static bool syngate_translate(struct sk_buff *skb, unsigned int thoff,
 
 	th = (struct tcphdr *)(skb->data + thoff);
 	if (win && !th->syn)
-		syngate_win_shift(skb, th, srv_ws, cli_ws);
+		syngate_win_shift(skb, th, reply, srv_ws, cli_ws);
 	if (sp->tsoff)
 		syngate_ts_shift(skb, th, reply, sp->tsoff);
 	return true;
+}
+
+/*
+ * What our SYN says of the handshake so far (xlate.h): with timestamps,
+ * its TSecr is the TSval our SYN-ACK sent the client; without, its window
+ * scale is the one our SYN-ACK announced (proxy.c: syngate_nots_fields()).
+ */
+static u32 syngate_syn_its(const struct syngate_opts *syn)
+{
+	if (syn->options & XT_SYNGATE_OPT_TIMESTAMP)
+		return syn->tsecr;
+	return syngate_its_nots(syn->options & XT_SYNGATE_OPT_WSCALE ?
+				syn->wscale : -1);
 }
 
 /*
@@ -125,8 +148,7 @@ static void syngate_record_syn(struct syngate_net *sn, struct nf_conn *ct,
 		syngate_stat_inc(sn, SYNGATE_STAT_CONN_REOPENED);
 	}
 	sp->isn = ntohl(p->th.ack_seq);
-	sp->its = p->opts.options & XT_SYNGATE_OPT_TIMESTAMP ?
-		  p->opts.tsecr : 0;
+	sp->its = syngate_syn_its(&p->opts);
 	sp->tsoff = 0;
 	nf_conntrack_event_cache(IPCT_SYNPROXY, ct);
 }

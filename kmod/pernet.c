@@ -9,6 +9,7 @@
 #include <net/netfilter/nf_conntrack_synproxy.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 
+#include "keys.h"
 #include "pernet.h"
 
 unsigned int syngate_net_id __read_mostly;
@@ -18,6 +19,7 @@ static const char *const syngate_stat_names[SYNGATE_STAT_MAX] = {
 	[SYNGATE_STAT_SYNACK_SENT]	= "synack_sent",
 	[SYNGATE_STAT_COOKIE_VALID]	= "cookie_valid",
 	[SYNGATE_STAT_COOKIE_INVALID]	= "cookie_invalid",
+	[SYNGATE_STAT_COOKIE_PREV_KEY]	= "cookie_prev_key",
 	[SYNGATE_STAT_COOKIE_RETRANS]	= "cookie_retrans",
 	[SYNGATE_STAT_CONN_REOPENED]	= "conn_reopened",
 	[SYNGATE_STAT_CONN_ESTABLISHED]	= "conn_established",
@@ -144,17 +146,20 @@ static int __net_init syngate_net_init(struct net *net)
 	struct syngate_net *sn = syngate_pernet(net);
 	int err;
 
-	get_random_bytes(&sn->key, sizeof(sn->key));
 	syngate_stash_init(&sn->stash);
 
 	sn->stats = alloc_percpu(struct syngate_stats);
 	if (!sn->stats)
 		return -ENOMEM;
 
+	err = syngate_keys_init(net);
+	if (err)
+		goto err_stats;
+
 	err = -ENOMEM;
 	sn->tmpl = syngate_tmpl_alloc(net);
 	if (!sn->tmpl)
-		goto err_stats;
+		goto err_keys;
 
 	err = syngate_proc_init(net);
 	if (err)
@@ -163,6 +168,8 @@ static int __net_init syngate_net_init(struct net *net)
 
 err_tmpl:
 	nf_ct_put(sn->tmpl);
+err_keys:
+	syngate_keys_exit(net);
 err_stats:
 	free_percpu(sn->stats);
 	return err;
@@ -176,7 +183,7 @@ static void __net_exit syngate_net_exit(struct net *net)
 	syngate_stash_purge(&sn->stash);
 	nf_ct_put(sn->tmpl);
 	free_percpu(sn->stats);
-	memzero_explicit(&sn->key, sizeof(sn->key));
+	syngate_keys_exit(net);
 }
 
 static struct pernet_operations syngate_net_ops = {

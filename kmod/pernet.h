@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per network namespace state: the cookie secret, the conntrack template
+ * Per network namespace state: the cookie keys, the conntrack template
  * that gives proxied connections their extensions, counters, and the
  * reference counts of the conntrack hooks.
  */
@@ -20,6 +20,7 @@ enum syngate_stat {
 	SYNGATE_STAT_SYNACK_SENT,	/* cookie SYN-ACKs handed to routing */
 	SYNGATE_STAT_COOKIE_VALID,	/* ACKs that opened a server handshake */
 	SYNGATE_STAT_COOKIE_INVALID,	/* forged, altered or stale ACKs */
+	SYNGATE_STAT_COOKIE_PREV_KEY,	/* valid ones made with the previous key */
 	SYNGATE_STAT_COOKIE_RETRANS,	/* ACKs that re-sent the server SYN */
 	SYNGATE_STAT_CONN_REOPENED,	/* 4-tuple reused over a closed entry */
 	SYNGATE_STAT_CONN_ESTABLISHED,	/* server SYN-ACKs consumed, handshake done */
@@ -40,8 +41,10 @@ struct syngate_stats {
 
 struct nf_conn;
 
+struct syngate_keys;
+
 struct syngate_net {
-	siphash_key_t			key;
+	struct syngate_keys __rcu	*keys;	/* keys.h */
 	struct nf_conn			*tmpl;
 	struct syngate_stats __percpu	*stats;
 	unsigned int			hook_users[2];	/* IPv4, IPv6 */

@@ -8,6 +8,7 @@
 #include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/tcp.h>
 
+#include "keys.h"
 #include "proxy.h"
 #include "xlate.h"
 #include "xmit.h"
@@ -79,9 +80,10 @@ static u16 syngate_default_mss(u8 family)
 
 /*
  * The options of our SYN-ACK: what the client offered, limited by the
- * rule. Window scale, SACK and ECN must reach the server through the
- * timestamp cookie, so without timestamps they are not offered at all:
- * offering them to the client alone would make the two ends disagree.
+ * rule. With timestamps, window scale, SACK and ECN reach the server
+ * through the timestamp cookie; without, window scale and SACK ride in the
+ * cookie itself (cookie.h), and ECN has no room: it is not offered, since
+ * offering it to the client alone would make the two ends disagree.
  */
 static u8 syngate_synack_options(const struct syngate_pkt *p,
 				 const struct xt_syngate_info *info)
@@ -92,9 +94,69 @@ static u8 syngate_synack_options(const struct syngate_pkt *p,
 		offered |= XT_SYNGATE_OPT_ECN;
 	offered &= info->options;
 	if (!(offered & XT_SYNGATE_OPT_TIMESTAMP))
-		offered &= ~(XT_SYNGATE_OPT_WSCALE | XT_SYNGATE_OPT_SACK_PERM |
-			     XT_SYNGATE_OPT_ECN);
+		offered &= ~XT_SYNGATE_OPT_ECN;
 	return offered;
+}
+
+/*
+ * Without timestamps: the cookie's WS and SACK fields for what @client
+ * keeps, and the window scale our SYN-ACK announces, which is the client's
+ * own (cookie.h says why).
+ */
+static void syngate_nots_fields(struct syngate_opts *client,
+				struct syngate_cookie_fields *fields)
+{
+	int ws = client->options & XT_SYNGATE_OPT_WSCALE ? client->wscale : -1;
+
+	fields->ws_idx = syngate_ws_index(ws);
+	fields->sack = client->options & XT_SYNGATE_OPT_SACK_PERM;
+	client->options &= ~XT_SYNGATE_OPT_WSCALE;
+	if (fields->ws_idx != SYNGATE_WS_NONE) {
+		client->options |= XT_SYNGATE_OPT_WSCALE;
+		client->wscale = syngate_ws_value(fields->ws_idx);
+	}
+}
+
+/*
+ * Our SYN-ACK's options, and what its cookie must carry and cover: the
+ * client's MSS index always; with timestamps the TSval that hides the
+ * client's other options; without, those options in the cookie's fields.
+ */
+static void syngate_synack_opts(const struct syngate_pkt *p,
+				const struct xt_syngate_info *info, u32 now,
+				struct syngate_seg *seg,
+				struct syngate_cookie_data *cd,
+				struct syngate_cookie_fields *fields)
+{
+	u8 family = p->flow.family;
+	struct syngate_opts client = p->opts;
+	u16 client_mss;
+
+	client.options = syngate_synack_options(p, info);
+	client_mss = p->opts.options & XT_SYNGATE_OPT_MSS ?
+		     p->opts.mss : syngate_default_mss(family);
+	fields->mss_idx = syngate_mss_index(family, client_mss);
+
+	if (client.options & XT_SYNGATE_OPT_TIMESTAMP) {
+		seg->opts.wscale = info->wscale;
+		seg->opts.tsval = syngate_tscookie_encode(now, &client,
+							  info->wscale);
+		seg->opts.tsecr = p->opts.tsval;
+		cd->has_ts = true;
+		cd->tsval = seg->opts.tsval;
+	} else {
+		syngate_nots_fields(&client, fields);
+		seg->opts.wscale = client.wscale;
+	}
+	seg->opts.options = client.options & (XT_SYNGATE_OPT_TIMESTAMP |
+					      XT_SYNGATE_OPT_SACK_PERM |
+					      XT_SYNGATE_OPT_WSCALE);
+	if (info->options & XT_SYNGATE_OPT_MSS) {
+		seg->opts.options |= XT_SYNGATE_OPT_MSS;
+		seg->opts.mss = min(info->mss, client_mss);
+	}
+	if (client.options & XT_SYNGATE_OPT_ECN)
+		seg->flags |= TCPHDR_ECE;
 }
 
 /**
@@ -107,62 +169,49 @@ void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 			struct syngate_pkt *p)
 {
 	struct syngate_net *sn = syngate_pernet(net);
-	u8 family = p->flow.family;
 	struct syngate_cookie_data cd = { .client_isn = ntohl(p->th.seq) };
 	struct syngate_ct untracked = { .ctinfo = IP_CT_UNTRACKED };
+	struct syngate_cookie_fields fields = {};
 	struct syngate_seg seg = {};
-	struct syngate_opts client;
 	u32 now = syngate_now_ms();
 	struct sk_buff *skb;
-	u16 client_mss;
 	int l3mdev;
 	int err;
 
 	syngate_stat_inc(sn, SYNGATE_STAT_SYN_RECEIVED);
 
-	client = p->opts;
-	client.options = syngate_synack_options(p, info);
-	client_mss = p->opts.options & XT_SYNGATE_OPT_MSS ?
-		     p->opts.mss : syngate_default_mss(family);
-
-	seg.opts.options = client.options & (XT_SYNGATE_OPT_TIMESTAMP |
-					     XT_SYNGATE_OPT_SACK_PERM |
-					     XT_SYNGATE_OPT_WSCALE);
-	if (info->options & XT_SYNGATE_OPT_MSS) {
-		seg.opts.options |= XT_SYNGATE_OPT_MSS;
-		seg.opts.mss = min(info->mss, client_mss);
-	}
-	seg.opts.wscale = info->wscale;
-	if (client.options & XT_SYNGATE_OPT_TIMESTAMP) {
-		seg.opts.tsval = syngate_tscookie_encode(now, &client,
-							 info->wscale);
-		seg.opts.tsecr = p->opts.tsval;
-		cd.has_ts = true;
-		cd.tsval = seg.opts.tsval;
-	}
-
+	seg.flags = TCPHDR_SYN | TCPHDR_ACK;
+	syngate_synack_opts(p, info, now, &seg, &cd, &fields);
 	seg.sport = p->th.dest;
 	seg.dport = p->th.source;
-	seg.seq = syngate_cookie_make(&sn->key, &p->flow, &cd,
-				      syngate_slot(now),
-				      syngate_mss_index(family, client_mss));
+	seg.seq = syngate_cookie_make(&rcu_dereference(sn->keys)->cur, &p->flow,
+				      &cd, syngate_slot(now), &fields);
 	seg.ack_seq = cd.client_isn + 1;
-	seg.flags = TCPHDR_SYN | TCPHDR_ACK;
-	if (client.options & XT_SYNGATE_OPT_ECN)
-		seg.flags |= TCPHDR_ECE;
 	/* Window 0: the client must wait for the server's real window. */
 	seg.window = 0;
 
 	l3mdev = syngate_l3mdev(p->skb);
-	skb = syngate_build_reply(net, p->skb, family, &p->flow.daddr,
+	skb = syngate_build_reply(net, p->skb, p->flow.family, &p->flow.daddr,
 				  &p->flow.saddr, &seg);
 	p->skb = NULL;
-	err = skb ? syngate_send(net, skb, family, l3mdev, &untracked) :
+	err = skb ? syngate_send(net, skb, p->flow.family, l3mdev, &untracked) :
 		    -ENOMEM;
 	if (err)
 		syngate_count_xmit_err(sn, err);
 	else
 		syngate_stat_inc(sn, SYNGATE_STAT_SYNACK_SENT);
+}
+
+/* Without timestamps: the client's options as the cookie carried them. */
+static void syngate_nots_decode(const struct syngate_cookie_fields *fields,
+				struct syngate_opts *opts)
+{
+	if (fields->ws_idx != SYNGATE_WS_NONE) {
+		opts->options |= XT_SYNGATE_OPT_WSCALE;
+		opts->wscale = syngate_ws_value(fields->ws_idx);
+	}
+	if (fields->sack)
+		opts->options |= XT_SYNGATE_OPT_SACK_PERM;
 }
 
 /**
@@ -186,21 +235,34 @@ int syngate_check_ack(struct net *net, const struct syngate_pkt *p,
 	const struct syngate_opts *ack = &p->opts;
 	u32 cookie = ntohl(p->th.ack_seq) - 1;
 	struct syngate_cookie_data cd = { .client_isn = client_isn };
-	int mss_idx;
+	const struct syngate_keys *keys;
+	struct syngate_cookie_fields fields;
+	int err;
 
 	memset(syn, 0, sizeof(*syn));
 	if (ack->options & XT_SYNGATE_OPT_TIMESTAMP) {
 		cd.has_ts = true;
 		cd.tsval = ack->tsecr;
 	}
-	mss_idx = syngate_cookie_check(&sn->key, &p->flow, &cd,
-				       syngate_slot(syngate_now_ms()), cookie);
-	if (mss_idx < 0 ||
-	    (cd.has_ts && syngate_tscookie_decode(cd.tsval, &syn->opts)))
+	keys = rcu_dereference(sn->keys);
+	err = syngate_cookie_check_keys(&keys->cur,
+					keys->has_prev ? &keys->prev : NULL,
+					&p->flow, &cd,
+					syngate_slot(syngate_now_ms()), cookie,
+					&fields);
+	if (err < 0)
 		return -EINVAL;
+	if (err > 0)
+		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_PREV_KEY);
+	if (cd.has_ts) {
+		if (syngate_tscookie_decode(cd.tsval, &syn->opts))
+			return -EINVAL;
+	} else {
+		syngate_nots_decode(&fields, &syn->opts);
+	}
 
 	syn->opts.options |= XT_SYNGATE_OPT_MSS;
-	syn->opts.mss = syngate_mss_value(p->flow.family, mss_idx);
+	syn->opts.mss = syngate_mss_value(p->flow.family, fields.mss_idx);
 	if (cd.has_ts) {
 		syn->opts.options |= XT_SYNGATE_OPT_TIMESTAMP;
 		syn->opts.tsval = ack->tsval;
@@ -306,17 +368,27 @@ static int syngate_ack_server(struct net *net, const struct nf_conn *ct,
 	seg.flags = TCPHDR_ACK;
 	seg.window = min_t(u32, U16_MAX, cli->td_maxwin >> cli->td_scale);
 	if (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP) {
+		/* the echo of the server's TSval, in the client's view */
 		seg.opts.options = XT_SYNGATE_OPT_TIMESTAMP;
 		seg.opts.tsval = p->opts.tsecr;
-		seg.opts.tsecr = sp->its;
+		seg.opts.tsecr = syngate_ts_to_client(p->opts.tsval, sp->tsoff);
 	}
 	return syngate_xmit(net, p->skb, p->flow.family, &p->flow.daddr,
 			    &p->flow.saddr, &seg, &none);
 }
 
+/*
+ * The server's scale: its SYN-ACK's option, which a server sends only when
+ * our SYN offered scaling. A repeated SYN-ACK carries the same one.
+ */
+static u8 syngate_srv_wscale(const struct syngate_pkt *p)
+{
+	return p->opts.options & XT_SYNGATE_OPT_WSCALE ? p->opts.wscale : 0;
+}
+
 /* Step 5: tell the client the server's window; the SYN-ACK said 0. */
 static int syngate_update_client(struct net *net, struct nf_conn *ct,
-				 const struct syngate_pkt *p, u8 srv_ws)
+				 const struct syngate_pkt *p)
 {
 	struct syngate_ct reply = {
 		.ct	= ct,
@@ -334,7 +406,7 @@ static int syngate_update_client(struct net *net, struct nf_conn *ct,
 	seg.seq = ntohl(p->th.seq) + 1;
 	seg.ack_seq = ntohl(p->th.ack_seq);
 	seg.flags = TCPHDR_ACK;
-	seg.window = ntohs(p->th.window) >> srv_ws;
+	seg.window = ntohs(p->th.window) >> syngate_srv_wscale(p);
 	if (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP) {
 		seg.opts.options = XT_SYNGATE_OPT_TIMESTAMP;
 		seg.opts.tsval = p->opts.tsval;
@@ -345,22 +417,23 @@ static int syngate_update_client(struct net *net, struct nf_conn *ct,
 }
 
 /*
- * The window scales in force on each side. The client's is the one our
- * SYN-ACK announced (kept in our TSval); the server's is its own, active
- * only when our SYN offered scaling, i.e. when the client's side has it.
+ * How windows are re-expressed (xlate.h), from the server's SYN-ACK and
+ * what "its" says of the client: the scale our SYN-ACK announced to it and
+ * its own. The server's scale is active only when our SYN offered scaling,
+ * i.e. when the client's side has it; a server that refuses scaling reads
+ * the client's windows unscaled.
  */
-static void syngate_scales(const struct nf_conn_synproxy *sp,
-			   const struct syngate_pkt *p, u8 *srv_ws, u8 *cli_ws)
+static u32 syngate_scales(const struct nf_conn_synproxy *sp,
+			  const struct syngate_pkt *p)
 {
-	int ours = sp->its ? syngate_tscookie_our_wscale(sp->its) : -1;
+	int ours = syngate_tscookie_our_wscale(sp->its);
+	int client = syngate_its_client_wscale(sp->its);
 
-	*srv_ws = 0;
-	*cli_ws = 0;
 	if (ours < 0)
-		return;
-	*cli_ws = ours;
+		return syngate_its_pack(0, 0, 0);
 	if (p->opts.options & XT_SYNGATE_OPT_WSCALE)
-		*srv_ws = p->opts.wscale;
+		return syngate_its_pack(p->opts.wscale, ours, 0);
+	return syngate_its_pack(0, ours, client > 0 ? client : 0);
 }
 
 /* Step 4b: the client data held since step 2 follows our ACK. */
@@ -390,6 +463,11 @@ static void syngate_release_held(struct net *net, const struct syngate_pkt *p)
  * @ctinfo: @p's conntrack info (reply direction)
  * @sp: the connection's synproxy extension, isn and its recorded
  * @p: the server's SYN-ACK, which the caller then consumes
+ *
+ * The server repeats its SYN-ACK when our ACK did not reach it (lost,
+ * dropped for want of memory or a route), and two CPUs may each meet a
+ * copy: once "its" says the handshake is done, a repeat only resends the
+ * ACK and the window update, with the offsets already in force.
  */
 void syngate_finish_server(struct net *net, struct nf_conn *ct,
 			   enum ip_conntrack_info ctinfo,
@@ -397,22 +475,31 @@ void syngate_finish_server(struct net *net, struct nf_conn *ct,
 			   const struct syngate_pkt *p)
 {
 	struct syngate_net *sn = syngate_pernet(net);
-	u8 srv_ws, cli_ws;
+	u32 scales;
 
-	syngate_scales(sp, p, &srv_ws, &cli_ws);
-	if (sp->its && (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP)) {
+	if (syngate_its_done(sp->its)) {
+		syngate_count_xmit_err(sn, syngate_ack_server(net, ct, sp, p));
+		syngate_count_xmit_err(sn, syngate_update_client(net, ct, p));
+		return;
+	}
+
+	scales = syngate_scales(sp, p);
+	if (syngate_its_is_tsval(sp->its) &&
+	    (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP)) {
 		sp->tsoff = syngate_tsoff(p->opts.tsval, sp->its);
 		nf_conntrack_event_cache(IPCT_SYNPROXY, ct);
 	}
-	/* Translation first: the ACK below relies on it. */
+	/*
+	 * Translation first: the segments below rely on it. Our TSval has
+	 * served (tsoff holds what it gave); "its" now says how windows are
+	 * re-expressed.
+	 */
 	nf_ct_seqadj_init(ct, ctinfo,
 			  syngate_seq_offset(sp->isn, ntohl(p->th.seq)));
 	nf_conntrack_event_cache(IPCT_SEQADJ, ct);
+	sp->its = scales;
 	syngate_count_xmit_err(sn, syngate_ack_server(net, ct, sp, p));
 	syngate_release_held(net, p);
-
-	/* Our TSval has served; the field now says how to scale windows. */
-	sp->its = syngate_its_pack(srv_ws, cli_ws);
-	syngate_count_xmit_err(sn, syngate_update_client(net, ct, p, srv_ws));
+	syngate_count_xmit_err(sn, syngate_update_client(net, ct, p));
 	syngate_stat_inc(sn, SYNGATE_STAT_CONN_ESTABLISHED);
 }

@@ -22,6 +22,12 @@
 # BENCH_CONFIGS BENCH_BULK_CONFIGS BENCH_RATES BENCH_REPS BENCH_SECONDS
 # BENCH_BULK_BYTES BENCH_BULK BENCH_MEM_SYNS BENCH_PROFILE BENCH_PROFILE_SECONDS
 # BENCH_BACKEND BENCH_RULES BENCH_BATCH BENCH_LEGIT_GAP.
+# BENCH_LONG (1; 0 skips, "only" runs nothing else): a second VM run, the
+# long-path figures: a client without timestamps downloading over a 100 ms,
+# 10 Mbit/s path, direct and through SYNGATE and SYNPROXY
+# (tests/bench/longpath.sh, BENCH_LONG_REPS, BENCH_LONG_LOSSES,
+# BENCH_LONG_BYTES), summarised by tests/bench/longpath.py into
+# build/bench/longpath.txt.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +65,25 @@ for v in $(compgen -e | grep '^BENCH_' || true); do
 done
 echo "bench.sh: kernel ${BENCH_KERNEL:-6.1}; results in $out" >&2
 start=$(date +%s)
+
+# long_path: the second VM run (BENCH_LONG).
+long_path() {
+	local lrc=0
+	scripts/vm/run.sh --kernel "${BENCH_KERNEL:-6.1}" --timeout "${BENCH_VM_TIMEOUT:-2400}" \
+		"${envs[@]}" --out "$out/longpath.out" -- tests/bench/longpath.sh \
+		> "$out/longpath-console.log" 2>&1 || lrc=$?
+	if [ "$lrc" != 0 ]; then
+		echo "bench.sh: the long-path VM run failed (exit $lrc); console: $out/longpath-console.log" >&2
+		return "$lrc"
+	fi
+	python3 tests/bench/longpath.py "$out/longpath.out" | tee "$out/longpath.txt"
+}
+
+if [ "${BENCH_LONG:-1}" = only ]; then
+	long_path
+	echo "bench.sh: $(( $(date +%s) - start ))s wall; report: $out/longpath.txt" >&2
+	exit 0
+fi
 rc=0
 scripts/vm/run.sh --kernel "${BENCH_KERNEL:-6.1}" --timeout "${BENCH_VM_TIMEOUT:-2400}" \
 	--mem 1536 "${envs[@]}" --out "$out/guest.out" --cpu-marks "$out/marks.txt" "${plugin[@]}" \
@@ -75,4 +100,5 @@ if [ "${BENCH_INSN_PROFILE:-0}" != 0 ]; then
 	python3 tests/bench/insnprof.py "$out/guest.out" "$out/insnprof" > "$out/insnprof.txt" &&
 		echo "bench.sh: instruction profile: $out/insnprof.txt" >&2
 fi
+[ "${BENCH_LONG:-1}" != 0 ] && long_path
 echo "bench.sh: $(( $(date +%s) - start ))s wall; report: $out/report.txt" >&2

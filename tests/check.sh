@@ -93,17 +93,26 @@ for k in $kernels; do
 done
 
 # ------------------------------------------------------------------ host
+# host_test SCRIPT LOG: a host-side test script; its PASS/FAIL lines are
+# the results, and a failing exit with none of them is one.
+host_test() {
+	local script=$1 log=$logdir/$2 rc
+	say "host: $script"
+	bash "$script" > "$log" 2>&1
+	rc=$?
+	cat "$log"
+	collect "[host] " "$log"
+	if [ "$rc" != 0 ] && [ "$(count_in FAIL "$log")" = 0 ]; then
+		record "[host] FAIL $script exited $rc"
+	fi
+}
+
 if [ -z "${CHECK_SKIP_HOST:-}" ]; then
 	if [ -f xt_userspace/test-plugin.sh ]; then
-		say "host: xt_userspace/test-plugin.sh"
-		bash xt_userspace/test-plugin.sh > "$logdir/host-plugin.log" 2>&1
-		rc=$?
-		cat "$logdir/host-plugin.log"
-		collect "[host] " "$logdir/host-plugin.log"
-		if [ "$rc" != 0 ] && [ "$(count_in FAIL "$logdir/host-plugin.log")" = 0 ]; then
-			record "[host] FAIL xt_userspace/test-plugin.sh exited $rc"
-		fi
+		host_test xt_userspace/test-plugin.sh host-plugin.log
 	fi
+	host_test tests/cookie/run.sh host-cookie.log
+	host_test xt_userspace/test-syngatectl.sh host-syngatectl.log
 fi
 
 # ------------------------------------------------------------------ install

@@ -17,9 +17,12 @@
 #error "SYNGATE_VERSION is not defined: build with xt_userspace/Makefile"
 #endif
 
-/* Options that only reach the server through the timestamp cookie. */
-#define SYNGATE_TS_CARRIED \
-	(XT_SYNGATE_OPT_SACK_PERM | XT_SYNGATE_OPT_WSCALE | XT_SYNGATE_OPT_ECN)
+/*
+ * Options that only reach the server through the timestamp cookie. Window
+ * scale and SACK-permitted ride in the SYN cookie itself when there are no
+ * timestamps (kmod/cookie.h); ECN has no room there.
+ */
+#define SYNGATE_TS_CARRIED	XT_SYNGATE_OPT_ECN
 
 enum {
 	O_SACK_PERM = 0,
@@ -51,11 +54,10 @@ static void syngate_help(void)
 "  --mss value      MSS announced to clients, %u-%u;\n"
 "                   must match the server's\n"
 "  --wscale value   window scale announced to clients, 0-%u;\n"
-"                   must match the server's (needs --timestamp)\n"
+"                   SYNGATE re-expresses the server's windows in it\n"
 "  --sack-perm      pass the client's SACK-permitted option to the server\n"
-"                   (needs --timestamp)\n"
 "  --timestamp      pass the client's timestamps to the server; carries\n"
-"                   --wscale, --sack-perm and --ecn in the cookie\n"
+"                   the client's options in the timestamp cookie\n"
 "  --ecn            pass the client's ECN setup to the server\n"
 "                   (needs --timestamp)\n",
 	       XT_SYNGATE_MSS_MIN, XT_SYNGATE_MSS_MAX, XT_SYNGATE_WSCALE_MAX);
@@ -89,23 +91,19 @@ static void syngate_parse(struct xt_option_call *cb)
 
 /*
  * The in-kernel SYNPROXY accepts --sack-perm, --wscale and --ecn without
- * --timestamp and then never uses them.  We accept the same rules (so that
- * SYNPROXY rulesets convert unchanged) but say so.
+ * --timestamp and then never uses them.  SYNGATE carries --sack-perm and
+ * --wscale in the cookie without timestamps; --ecn it cannot: we accept
+ * the rule (so that SYNPROXY rulesets convert unchanged) but say so.
  */
 static void syngate_check(struct xt_fcheck_call *cb)
 {
 	const struct xt_syngate_info *info = cb->data;
-	unsigned int lost = info->options & SYNGATE_TS_CARRIED;
 
-	if (info->options & XT_SYNGATE_OPT_TIMESTAMP || !lost)
+	if (info->options & XT_SYNGATE_OPT_TIMESTAMP ||
+	    !(info->options & SYNGATE_TS_CARRIED))
 		return;
-
-	fprintf(stderr, "SYNGATE: warning:%s%s%s %s no effect without "
-		"--timestamp (carried in the timestamp cookie)\n",
-		lost & XT_SYNGATE_OPT_SACK_PERM ? " --sack-perm" : "",
-		lost & XT_SYNGATE_OPT_WSCALE ? " --wscale" : "",
-		lost & XT_SYNGATE_OPT_ECN ? " --ecn" : "",
-		(lost & (lost - 1)) ? "have" : "has");
+	fprintf(stderr, "SYNGATE: warning: --ecn has no effect without "
+		"--timestamp (carried in the timestamp cookie)\n");
 }
 
 /*

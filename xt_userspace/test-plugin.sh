@@ -190,10 +190,14 @@ for b in "${VARIANTS[@]}"; do
 	good_input "$b" "--wscale 14" " --timestamp --wscale 14" --timestamp --wscale 14
 	good_input "$b" "no options" "" 
 
+	# window scale and SACK ride in the cookie without timestamps
 	err=$(inns "$b" -A INPUT -p tcp -j SYNGATE --wscale 7 --sack-perm 2>&1)
-	expect_has "$b warns: --sack-perm --wscale without --timestamp" \
-		'SYNGATE: warning: --sack-perm --wscale have no effect without --timestamp' \
-		"$err"
+	expect_lacks "$b no warning: --sack-perm --wscale without --timestamp" \
+		"SYNGATE: warning" "$err"
+	inns "$b" -F INPUT 2>/dev/null
+	err=$(inns "$b" -A INPUT -p tcp -j SYNGATE --wscale 7 --ecn 2>&1)
+	expect_has "$b warns only of --ecn beside --wscale without --timestamp" \
+		'SYNGATE: warning: --ecn has no effect without --timestamp' "$err"
 	inns "$b" -F INPUT 2>/dev/null
 	err=$(inns "$b" -A INPUT -p tcp -j SYNGATE --ecn 2>&1)
 	expect_has "$b warns: --ecn without --timestamp" \

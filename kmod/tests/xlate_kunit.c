@@ -161,10 +161,11 @@ static void xlate_its_pack(struct kunit *test)
 
 	for (s = 0; s <= TCP_MAX_WSCALE; s++) {
 		for (c = 0; c <= TCP_MAX_WSCALE; c++) {
-			u32 its = syngate_its_pack(s, c);
+			u32 its = syngate_its_pack(s, c, 0);
 
 			srv = 0xaa;
 			cli = 0xbb;
+			KUNIT_EXPECT_EQ(test, syngate_its_to_server(its), 0);
 			if (s == c) {
 				KUNIT_EXPECT_EQ(test, its, 0U);
 				KUNIT_EXPECT_FALSE(test, syngate_its_unpack(its, &srv,
@@ -181,6 +182,53 @@ static void xlate_its_pack(struct kunit *test)
 	/* A TSval of ours never reads as packed scales. */
 	KUNIT_EXPECT_EQ(test, SYNGATE_ITS_WIN_XLATE & ~SYNGATE_TS_BITS, 0U);
 	KUNIT_EXPECT_FALSE(test, syngate_its_unpack(0x7fffffff, &srv, &cli));
+	KUNIT_EXPECT_EQ(test, syngate_its_to_server(0x7fffffff), 0);
+}
+
+/*
+ * A server that refused scaling, a client that scales by c: the client's
+ * windows go to the server unscaled (c in "its"), the server's to the
+ * client in the scale it was told; a server window needs nothing when
+ * that scale is 0.
+ */
+static void xlate_its_to_server(struct kunit *test)
+{
+	unsigned int c;
+	u8 srv, cli;
+
+	for (c = 1; c <= TCP_MAX_WSCALE; c++) {
+		u32 its = syngate_its_pack(0, 7, c);
+
+		KUNIT_EXPECT_TRUE(test, syngate_its_done(its));
+		KUNIT_EXPECT_EQ(test, syngate_its_to_server(its), c);
+		KUNIT_ASSERT_TRUE(test, syngate_its_unpack(its, &srv, &cli));
+		KUNIT_EXPECT_EQ(test, srv, 0);
+		KUNIT_EXPECT_EQ(test, cli, 7);
+		its = syngate_its_pack(0, 0, c);
+		KUNIT_EXPECT_FALSE(test, syngate_its_unpack(its, &srv, &cli));
+		KUNIT_EXPECT_EQ(test, syngate_its_to_server(its), c);
+	}
+	/* 512 units of 2^7 bytes: 65536 bytes, capped at what fits */
+	KUNIT_EXPECT_EQ(test, syngate_win_to_server(512, 7), U16_MAX);
+	KUNIT_EXPECT_EQ(test, syngate_win_to_server(100, 7), 12800);
+	KUNIT_EXPECT_EQ(test, syngate_win_to_server(0, 14), 0);
+	KUNIT_EXPECT_EQ(test, syngate_win_to_server(65535, 0), 65535);
+}
+
+/* Without timestamps the client's own scale is also the one it was told. */
+static void xlate_its_nots(struct kunit *test)
+{
+	int ws;
+
+	for (ws = -1; ws <= TCP_MAX_WSCALE; ws++) {
+		u32 its = syngate_its_nots(ws);
+
+		KUNIT_EXPECT_NE(test, its, 0U);
+		KUNIT_EXPECT_FALSE(test, syngate_its_done(its));
+		KUNIT_EXPECT_FALSE(test, syngate_its_is_tsval(its));
+		KUNIT_EXPECT_EQ(test, syngate_tscookie_our_wscale(its), ws);
+		KUNIT_EXPECT_EQ(test, syngate_its_client_wscale(its), ws);
+	}
 }
 
 /*
@@ -219,6 +267,8 @@ static struct kunit_case syngate_xlate_cases[] = {
 	KUNIT_CASE(xlate_random),
 	KUNIT_CASE(xlate_window),
 	KUNIT_CASE(xlate_its_pack),
+	KUNIT_CASE(xlate_its_to_server),
+	KUNIT_CASE(xlate_its_nots),
 	KUNIT_CASE(xlate_isn_reopens),
 	{}
 };

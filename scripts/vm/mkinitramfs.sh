@@ -9,7 +9,7 @@
 #            their dependencies. Cached in build/KVER/initramfs/ and rebuilt
 #            only when one of its inputs changes.
 #   overlay  /init, the repo's tests/ and scripts/ (as /syngate/...), the
-#            test programs, syngatestat, libxt_SYNGATE.so, xt_SYNGATE.ko
+#            test programs, syngatestat, syngatectl, libxt_SYNGATE.so, xt_SYNGATE.ko
 #            (lib/modules/KVER/updates/) and the modules.* files depmod
 #            made for the whole set; and, when build/KVER/install-stage/
 #            exists (tests/install/host.sh makes it: the files the
@@ -225,7 +225,7 @@ ov_inputs() {
 	[ -d "$stage" ] && find "$stage" -type f 2>/dev/null
 	find tests scripts -type f 2>/dev/null
 	ls "$kbuilt"/*.ko "$kbuilt"/tests/*.ko 2>/dev/null || true
-	echo xt_userspace/libxt_SYNGATE.so xt_userspace/syngatestat
+	echo xt_userspace/libxt_SYNGATE.so xt_userspace/syngatestat xt_userspace/syngatectl
 	ls tests/progs 2>/dev/null | sed 's|^|tests/progs/|'
 }
 ov_key=$( { hashfiles $(ov_inputs | LC_ALL=C sort -u); echo "$base_key"; } | sha256sum | cut -d' ' -f1)
@@ -244,7 +244,8 @@ rsync -a --exclude='*.o' tests scripts "$oroot/syngate/"
 # Installed-package files, staged apart (the guest test installs them).
 [ -d "$stage" ] && cp -a "$stage" "$oroot/syngate-install"
 
-for p in tests/progs/tcpxfer tests/progs/pktcraft xt_userspace/syngatestat; do
+for p in tests/progs/tcpxfer tests/progs/pktcraft xt_userspace/syngatestat \
+		xt_userspace/syngatectl; do
 	if [ -x "$p" ]; then
 		cp -L "$p" "$oroot/usr/local/bin/"
 		# libraries the base does not have already

@@ -371,12 +371,25 @@ ipt_counter() {
 # SYNGATE entry and SYNPROXY's observed behaviour is recorded here as a
 # "reference deviation" (the PASS line then says deviation=...).
 #
-# no-timestamps: what a client without TCP timestamps ends up with.  Without
-# the timestamp cookie there is nowhere to carry wscale/SACK: inherent to
-# SYN cookies (the kernel's own syncookies lose them too), not a deviation.
-#   format: "client_ts client_sack client_snd_wscale server_snd_wscale server_sack"
+# no-timestamps: what a client without TCP timestamps ends up with.
+# SYNPROXY carries wscale/SACK only in the timestamp cookie, so such a
+# client loses them (as with the kernel's own syncookies). SYNGATE carries
+# them in the cookie itself (kmod/cookie.h): the client keeps SACK and its
+# window scale ("R", filled in with the client's own rcv_wscale), which our
+# SYN-ACK also announces to it.
+#   (a) format: "client_ts client_sack client_snd_wscale server_snd_wscale server_sack"
 expect_nots_SYNPROXY="0 0 -1 -1 0"
-expect_nots_SYNGATE="0 0 -1 -1 0"
+expect_nots_SYNGATE="0 1 R R 1"
+#   (b) Windows' SYN (MSS, NOP, WS=8, NOP, NOP, SACK-permitted), format:
+#   "server_snd_wscale server_sack server_ts"
+expect_nots_win_SYNPROXY="-1 0 0"
+expect_nots_win_SYNGATE="8 1 0"
+# long-path: a client without timestamps over a 100 ms, 10 Mbit/s path.
+# SYNGATE must keep E2E_LONG_MIN of the direct throughput ("ratio");
+# SYNPROXY's figure is printed only: without window scaling it is bound to
+# 64 KiB per round trip (about half the path here).
+expect_long_SYNPROXY="print"
+expect_long_SYNGATE="ratio"
 # third-ack data: payload carried by the cookie-validating ACK (--third data
 # and --third none).  SYNPROXY consumes that segment and only the client's
 # retransmission delivers the payload (reference deviation: "retrans").

@@ -147,7 +147,8 @@ sec_install() {
 	else
 		ko=$(ls "$dest/lib/modules/$k1/updates/"*/xt_SYNGATE.ko* "$dest/lib/modules/$k1/updates/"xt_SYNGATE.ko* 2>/dev/null | head -n 1)
 		want_files=("$dest$xtlibdir/libxt_SYNGATE.so" "$dest/usr/sbin/syngatestat"
-			"$dest/usr/share/man/man8/xt_SYNGATE.8" "$dest/usr/share/man/man8/syngatestat.8")
+			"$dest/usr/sbin/syngatectl" "$dest/usr/share/man/man8/xt_SYNGATE.8"
+			"$dest/usr/share/man/man8/syngatestat.8" "$dest/usr/share/man/man8/syngatectl.8")
 		absent=()
 		for f in "${want_files[@]}"; do [ -f "$f" ] || absent+=("${f#"$dest"}"); done
 		if [ -z "$ko" ]; then
@@ -155,7 +156,7 @@ sec_install() {
 		elif [ ${#absent[@]} -gt 0 ]; then
 			fail "make install: missing ${absent[*]}"
 		else
-			pass "make install from the tarball: ${ko#"$dest"}, $xtlibdir/libxt_SYNGATE.so, /usr/sbin/syngatestat, man8/xt_SYNGATE.8, man8/syngatestat.8"
+			pass "make install from the tarball: ${ko#"$dest"}, $xtlibdir/libxt_SYNGATE.so, /usr/sbin/syngatestat, /usr/sbin/syngatectl, man8/xt_SYNGATE.8, man8/syngatestat.8, man8/syngatectl.8"
 		fi
 		if [ -n "$ko" ]; then
 			v=$(modinfo -F version "$ko" 2>/dev/null)
@@ -234,14 +235,15 @@ if [ ${#debs[@]} = 2 ]; then
 	grep -q dkms <<< "$(dpkg-deb -f "$dkms_deb" Depends)" || bad+=("syngate-dkms does not depend on dkms")
 	[ "$(dpkg-deb -f "$dkms_deb" Architecture)" = all ] || bad+=("syngate-dkms is not Architecture: all")
 	c2=$(dpkg-deb -c "$ipt_deb" | awk '{print $6}')
-	for f in ".$xtlibdir/libxt_SYNGATE.so" ./usr/sbin/syngatestat \
-			./usr/share/man/man8/xt_SYNGATE.8.gz ./usr/share/man/man8/syngatestat.8.gz; do
+	for f in ".$xtlibdir/libxt_SYNGATE.so" ./usr/sbin/syngatestat ./usr/sbin/syngatectl \
+			./usr/share/man/man8/xt_SYNGATE.8.gz ./usr/share/man/man8/syngatestat.8.gz \
+			./usr/share/man/man8/syngatectl.8.gz; do
 		grep -q -x -F "$f" <<< "$c2" || bad+=("syngate-iptables lacks ${f#.}")
 	done
 	conf=$(dpkg-deb --fsys-tarfile "$dkms_deb" | tar -xOf - "./usr/src/$name/dkms.conf" 2>/dev/null)
 	grep -q -x "PACKAGE_VERSION=\"$version\"" <<< "$conf" || bad+=("the packaged dkms.conf is not version $version")
 	if [ ${#bad[@]} = 0 ]; then
-		pass "packages: version $version; syngate-dkms (all, Depends: $(dpkg-deb -f "$dkms_deb" Depends)) has the module source and dkms.conf; syngate-iptables has the plugin in $xtlibdir, syngatestat and both man8 pages"
+		pass "packages: version $version; syngate-dkms (all, Depends: $(dpkg-deb -f "$dkms_deb" Depends)) has the module source and dkms.conf; syngate-iptables has the plugin in $xtlibdir, syngatestat, syngatectl and their man8 pages"
 	else
 		fail "packages: ${bad[*]}"
 	fi

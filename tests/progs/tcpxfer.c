@@ -46,12 +46,14 @@ struct opts {
 	bool echo;		/* -e */
 	bool abort;		/* -R */
 	bool expect_reset;	/* -r */
+	bool download;		/* -D: only the server sends */
 };
 
 /* State of one bidirectional transfer on a nonblocking socket. */
 struct xfer {
 	int fd;
-	uint64_t n;
+	uint64_t n_tx;		/* bytes we send */
+	uint64_t n_rx;		/* bytes the peer sends */
 	int tx_dir;
 	int rx_dir;
 	uint64_t tx;
@@ -76,12 +78,13 @@ static void usage(const char *msg)
 		fprintf(stderr, "tcpxfer: %s\n", msg);
 	fprintf(stderr,
 		"usage:\n"
-		"  tcpxfer server [-6] -l ADDR -p PORT [-n BYTES] [-k COUNT] [-T TIMEOUT_MS] [-e]\n"
+		"  tcpxfer server [-6] -l ADDR -p PORT [-n BYTES] [-k COUNT] [-T TIMEOUT_MS] [-e] [-D]\n"
 		"                 [-R]\n"
 		"  tcpxfer client [-6] -c ADDR -p PORT [-n BYTES] [-k COUNT] [-s SRCPORT]\n"
-		"                 [-T TIMEOUT_MS] [-B SRCADDR] [-r]\n"
+		"                 [-T TIMEOUT_MS] [-B SRCADDR] [-r] [-D]\n"
 		"Each side sends BYTES (default %llu) of a position-dependent pattern,\n"
 		"then shutdown(SHUT_WR), and verifies the BYTES it receives plus EOF.\n"
+		"-D (download, both sides): only the server sends its BYTES.\n"
 		"server: -k COUNT connections then exit (default: until SIGTERM);\n"
 		"        -T per-connection inactivity timeout (default %d ms);\n"
 		"        -e echo mode: read until EOF, print it, reply \"ok\\n\";\n"
@@ -214,7 +217,7 @@ static void xfer_fail(struct xfer *x, const char *stage, const char *fmt,
 /* Which stage a socket error belongs to: close once all data moved. */
 static const char *xfer_stage(const struct xfer *x)
 {
-	return (x->rx < x->n || x->tx < x->n) ? "transfer" : "close";
+	return (x->rx < x->n_rx || x->tx < x->n_tx) ? "transfer" : "close";
 }
 
 static int xfer_send(struct xfer *x)
@@ -223,8 +226,8 @@ static int xfer_send(struct xfer *x)
 	size_t len = CHUNK;
 	ssize_t r;
 
-	if (x->n - x->tx < len)
-		len = (size_t)(x->n - x->tx);
+	if (x->n_tx - x->tx < len)
+		len = (size_t)(x->n_tx - x->tx);
 	pattern_fill(buf, len, x->tx, x->tx_dir);
 	r = send(x->fd, buf, len, MSG_NOSIGNAL);
 	if (r < 0) {
@@ -243,9 +246,9 @@ static int xfer_check(struct xfer *x, const uint8_t *buf, size_t len)
 	char msg[96];
 	size_t i;
 
-	if (len > x->n - x->rx) {
+	if (len > x->n_rx - x->rx) {
 		snprintf(msg, sizeof(msg), "excess@%llu (peer sent more)",
-			 (unsigned long long)x->n);
+			 (unsigned long long)x->n_rx);
 		xfer_fail(x, "transfer", "%s", msg);
 		return -1;
 	}
@@ -275,10 +278,10 @@ static int xfer_recv(struct xfer *x)
 	}
 	if (r == 0) {
 		x->eof = true;
-		if (x->rx == x->n)
+		if (x->rx == x->n_rx)
 			return 0;
 		snprintf(msg, sizeof(msg), "eof after %llu of %llu bytes",
-			 (unsigned long long)x->rx, (unsigned long long)x->n);
+			 (unsigned long long)x->rx, (unsigned long long)x->n_rx);
 		xfer_fail(x, "transfer", "%s", msg);
 		return -1;
 	}
@@ -290,7 +293,7 @@ static int xfer_recv(struct xfer *x)
 
 static void xfer_shut(struct xfer *x)
 {
-	if (x->tx == x->n && !x->shut) {
+	if (x->tx == x->n_tx && !x->shut) {
 		shutdown(x->fd, SHUT_WR);
 		x->shut = true;
 	}
@@ -321,7 +324,7 @@ static int xfer_run(struct xfer *x, int timeout_ms)
 		}
 		if (r == 0) {
 			xfer_fail(x, xfer_stage(x), "timeout (%s)",
-				  x->rx < x->n || x->tx < x->n ?
+				  x->rx < x->n_rx || x->tx < x->n_tx ?
 				  "no progress" : "no eof");
 			return -1;
 		}
@@ -426,7 +429,7 @@ static int server_echo(int fd, const char *peer, int timeout_ms)
 static int server_one(const struct opts *o, int fd, const char *peer)
 {
 	struct xfer x = {
-		.fd = fd, .n = o->bytes,
+		.fd = fd, .n_tx = o->bytes, .n_rx = o->download ? 0 : o->bytes,
 		.tx_dir = DIR_S2C, .rx_dir = DIR_C2S,
 	};
 	int ret;
@@ -591,7 +594,10 @@ static void client_one(const struct opts *o, bool verbose,
 		       struct conn_result *res)
 {
 	struct sockaddr_storage ss;
-	struct xfer x = { .n = o->bytes, .tx_dir = DIR_C2S, .rx_dir = DIR_S2C };
+	struct xfer x = {
+		.n_tx = o->download ? 0 : o->bytes, .n_rx = o->bytes,
+		.tx_dir = DIR_C2S, .rx_dir = DIR_S2C,
+	};
 	socklen_t len;
 	uint64_t t0;
 	int fd, err;
@@ -721,7 +727,8 @@ static int run_client(const struct opts *o)
 	printf("client: ok connect_us=%llu total_us=%llu rx=%llu tx=%llu\n",
 	       (unsigned long long)res.connect_us,
 	       (unsigned long long)res.total_us,
-	       (unsigned long long)o->bytes, (unsigned long long)o->bytes);
+	       (unsigned long long)o->bytes,
+	       (unsigned long long)(o->download ? 0 : o->bytes));
 	return EXIT_OK;
 }
 
@@ -750,7 +757,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		o->server = true;
 	else if (strcmp(argv[1], "client"))
 		usage("mode must be server or client");
-	accepted = o->server ? "6l:p:n:k:T:eR" : "6c:p:n:k:s:T:B:r";
+	accepted = o->server ? "6l:p:n:k:T:eDR" : "6c:p:n:k:s:T:B:rD";
 	o->bytes = DEF_BYTES;
 	o->timeout_ms = o->server ? DEF_SRV_TIMEOUT_MS : DEF_CLI_TIMEOUT_MS;
 	optind = 2;
@@ -790,6 +797,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'R':
 			o->abort = true;
+			break;
+		case 'D':
+			o->download = true;
 			break;
 		default:
 			usage(NULL);
