@@ -143,35 +143,6 @@ static u32 syngate_mac6(const siphash_key_t *key,
 	return siphash(&m, sizeof(m), key) >> 32;
 }
 
-/*
- * The slot, the layout and the fields, as one word. With timestamps the
- * WS and SACK fields are 0, so such a cookie's MAC is the one it always
- * was.
- */
-static u64 syngate_meta(const struct syngate_cookie_data *data, u32 slot,
-			const struct syngate_cookie_fields *fields)
-{
-	u32 low = (fields->mss_idx & SYNGATE_COOKIE_MSS_MASK) << 1 |
-		  data->has_ts;
-
-	if (!data->has_ts)
-		low |= (fields->ws_idx & SYNGATE_COOKIE_WS_MASK) << 5 |
-		       fields->sack << 4;
-	return (u64)slot << 32 | low;
-}
-
-static u32 syngate_mac(const siphash_key_t *key,
-		       const struct syngate_flow *flow,
-		       const struct syngate_cookie_data *data,
-		       u32 slot, const struct syngate_cookie_fields *fields)
-{
-	u64 meta = syngate_meta(data, slot, fields);
-
-	if (flow->family == NFPROTO_IPV6)
-		return syngate_mac6(key, flow, data, meta);
-	return syngate_mac4(key, flow, data, meta);
-}
-
 /* The MAC's share of the 32 bits, by layout. */
 static u32 syngate_mac_mask(const struct syngate_cookie_data *data)
 {
@@ -208,6 +179,25 @@ static void syngate_fields_unpack(const struct syngate_cookie_data *data,
 				 SYNGATE_COOKIE_WS_MASK;
 		fields->sack = cookie & SYNGATE_COOKIE_SACK;
 	}
+}
+
+/*
+ * The MAC covers the slot, the layout and the fields: the fields' bits as
+ * the cookie carries them, one place down, beside the layout bit. With
+ * timestamps the WS and SACK fields do not exist, so such a cookie's MAC
+ * is the one it always was.
+ */
+static u32 syngate_mac(const siphash_key_t *key,
+		       const struct syngate_flow *flow,
+		       const struct syngate_cookie_data *data,
+		       u32 slot, const struct syngate_cookie_fields *fields)
+{
+	u64 meta = (u64)slot << 32 | syngate_fields_pack(data, fields) >> 1 |
+		   data->has_ts;
+
+	if (flow->family == NFPROTO_IPV6)
+		return syngate_mac6(key, flow, data, meta);
+	return syngate_mac4(key, flow, data, meta);
 }
 
 /**

@@ -100,21 +100,16 @@ static u8 syngate_synack_options(const struct syngate_pkt *p,
 
 /*
  * Without timestamps: the cookie's WS and SACK fields for what @client
- * keeps, and the window scale our SYN-ACK announces, which is the client's
- * own (cookie.h says why).
+ * keeps. The field holds the scale exactly, so our SYN-ACK announces the
+ * client's own scale unchanged (cookie.h says why).
  */
-static void syngate_nots_fields(struct syngate_opts *client,
+static void syngate_nots_fields(const struct syngate_opts *client,
 				struct syngate_cookie_fields *fields)
 {
-	int ws = client->options & XT_SYNGATE_OPT_WSCALE ? client->wscale : -1;
-
-	fields->ws_idx = syngate_ws_index(ws);
+	fields->ws_idx = syngate_ws_index(client->options &
+					  XT_SYNGATE_OPT_WSCALE ?
+					  client->wscale : -1);
 	fields->sack = client->options & XT_SYNGATE_OPT_SACK_PERM;
-	client->options &= ~XT_SYNGATE_OPT_WSCALE;
-	if (fields->ws_idx != SYNGATE_WS_NONE) {
-		client->options |= XT_SYNGATE_OPT_WSCALE;
-		client->wscale = syngate_ws_value(fields->ws_idx);
-	}
 }
 
 /*

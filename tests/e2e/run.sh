@@ -287,28 +287,16 @@ nots_kernel_client() {
 # NOP, NOP, SACK-permitted), from pktcraft: what our SYN-ACK offers, and
 # the scale and SACK the server ends up with.
 nots_windows_syn() {
-    local so ho sport=$((44000 + SEQNO)) rc synack seen want
-    newfile so srv-win
-    newfile ho hs-win
-    if ! start_server "$so" -e -k 1 -T 5000; then
-        NOTS_MSG="(b) expected the server to listen"
-        return 1
-    fi
-    # the client's kernel knows nothing of this flow: keep its RSTs in
-    in_client "$IPT" -A OUTPUT -p tcp --sport "$sport" --tcp-flags RST RST -j DROP
-    # shellcheck disable=SC2086
-    in_client "$PKTCRAFT" handshake $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
-        --sport "$sport" --dport "$E2E_PORT" --opts mss=1460,nop,ws=8,nop,nop,sackok \
-        --data hello --listen 2000 >"$ho" 2>&1
-    rc=$?
-    in_client "$IPT" -D OUTPUT -p tcp --sport "$sport" --tcp-flags RST RST -j DROP
-    wait_server 10
-    synack=$(grep -m 1 '^rx: flags=SA' "$ho" | sed 's/.*opts=//')
-    seen="$(tcpinfo_field "$so" server tcpinfo snd_wscale) $(tcpinfo_field "$so" server tcpinfo sack)"
-    seen="$seen $(tcpinfo_field "$so" server tcpinfo ts)"
+    local synack seen want
+    rst_drop -A
+    handshake_case ack mss=1460,nop,ws=8,nop,nop,sackok
+    rst_drop -D
+    synack=$(grep -m 1 '^rx: flags=SA' "$HS_HO" | sed 's/.*opts=//')
+    seen="$(tcpinfo_field "$HS_SO" server tcpinfo snd_wscale) $(tcpinfo_field "$HS_SO" server tcpinfo sack)"
+    seen="$seen $(tcpinfo_field "$HS_SO" server tcpinfo ts)"
     want=$(expect nots_win)
-    if [ $rc -ne 0 ] || ! grep -q "^server: data len=5 hex=68656c6c6f" "$so"; then
-        NOTS_MSG="(b) expected hello delivered, saw: $(tail -n 1 "$ho"); $(grep '^server:' "$so" | tr '\n' ' ')"
+    if [ $HS_RC -ne 0 ] || ! grep -q "^server: data len=5 hex=68656c6c6f" "$HS_SO"; then
+        NOTS_MSG="(b) expected hello delivered, saw: $HS_MSG"
     elif [ "$seen" != "$want" ]; then
         NOTS_MSG="(b) expected server (snd_wscale sack ts) = $want, saw $seen (our SYN-ACK: $synack)"
     else
@@ -428,30 +416,34 @@ sc_ackflood() {
     fi
 }
 
-# handshake_case MODE: one pktcraft handshake against tcpxfer -e; sets
-# HS_OK (1 when the server got "hello"), HS_RETRANS (client retransmissions
-# of the data), HS_MSG.
+# handshake_case MODE [OPTS]: one pktcraft handshake (--third MODE, the
+# SYN's options OPTS or pktcraft's default) against tcpxfer -e; sets HS_OK
+# (1 when the server got "hello" and finished), HS_RC (pktcraft's exit),
+# HS_RETRANS (client retransmissions of the data), HS_MSG, and HS_SO and
+# HS_HO, the server's and pktcraft's output files.
 handshake_case() {
-    local mode=$1 so ho sport rc
-    newfile so "srv-$mode"
-    newfile ho "hs-$mode"
+    local mode=$1 opts=${2:-} sport
+    newfile HS_SO "srv-$mode"
+    newfile HS_HO "hs-$mode"
     HS_OK=0
+    HS_RC=1
     HS_RETRANS=0
     HS_MSG=""
     sport=$((E2E_FIXED_PORT + SEQNO))
-    if ! start_server "$so" -e -k 1 -T 5000; then
+    if ! start_server "$HS_SO" -e -k 1 -T 5000; then
         HS_MSG="server did not listen"
         return
     fi
     # shellcheck disable=SC2086
     in_client "$PKTCRAFT" handshake $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
-        --sport "$sport" --dport "$E2E_PORT" --third "$mode" --data hello --listen 2000 >"$ho" 2>&1
-    rc=$?
+        --sport "$sport" --dport "$E2E_PORT" --third "$mode" ${opts:+--opts "$opts"} \
+        --data hello --listen 2000 >"$HS_HO" 2>&1
+    HS_RC=$?
     wait_server 10
-    HS_RETRANS=$(grep -c "^tx-retrans: .*len=5" "$ho")
-    HS_MSG="$mode: $(tail -n 1 "$ho"); $(grep '^server: \(data\|FAIL\|ok\)' "$so" | tr '\n' ' ')"
-    if [ $rc -eq 0 ] && grep -q "^server: data len=5 hex=68656c6c6f" "$so" &&
-            grep -q "^server: ok" "$so"; then
+    HS_RETRANS=$(grep -c "^tx-retrans: .*len=5" "$HS_HO")
+    HS_MSG="$mode: $(tail -n 1 "$HS_HO"); $(grep '^server: \(data\|FAIL\|ok\)' "$HS_SO" | tr '\n' ' ')"
+    if [ $HS_RC -eq 0 ] && grep -q "^server: data len=5 hex=68656c6c6f" "$HS_SO" &&
+            grep -q "^server: ok" "$HS_SO"; then
         HS_OK=1
     fi
 }
