@@ -22,12 +22,18 @@
  *  |     MAC (22 bits)     |   WS   |SACK| MSS ix | slot |
  *  +-----------------------+--------+----+--------+------+
  *
- * slot:   low 2 bits of the time slot (65.536 s each: our millisecond clock
- *         >> 16) in which the cookie was made. The validator rebuilds the
+ * slot:   low 2 bits of the time slot (16.384 s each: our millisecond clock
+ *         >> 14) in which the cookie was made. The validator rebuilds the
  *         full slot from its own clock and accepts ages 0, 1 and 2 slots,
- *         so a cookie lives at least 131 s and at most 196 s: longer than
- *         any handshake, with the client's ACK retransmissions, takes;
- *         short enough that a captured cookie is soon worthless.
+ *         so a cookie lives at least 32.8 s and at most 49.2 s: longer
+ *         than any handshake, with the client's ACK retransmissions and
+ *         zero-window probes, takes. Short because a valid cookie ACK
+ *         opens a server connection whenever it arrives: once the entry
+ *         it opened is gone (conntrack's CLOSE lasts 10 s, a flush, an
+ *         early drop), a replayed copy that carries data would deliver
+ *         that data to the server again (an application-level replay,
+ *         e.g. a POST); Linux's own syncookies accept one for 2 to 3
+ *         minutes.
  * MSS ix: index into a per-family table of 8 MSS values (cookie.c), the
  *         largest not above what the client announced. 3 bits where Linux
  *         uses 2: jumbo frames and the common tunnel MTUs get their own
@@ -76,7 +82,7 @@
 #include <uapi/linux/netfilter.h>
 
 #define SYNGATE_MSS_ENTRIES	8
-#define SYNGATE_SLOT_SHIFT	16	/* slot = ms >> 16: 65.536 s */
+#define SYNGATE_SLOT_SHIFT	14	/* slot = ms >> 14: 16.384 s */
 /* The ms clock is a u32, so slots run 0..0xffff and wrap to 0. */
 #define SYNGATE_SLOT_MASK	(U32_MAX >> SYNGATE_SLOT_SHIFT)
 #define SYNGATE_COOKIE_MAX_AGE	2	/* slots */

@@ -197,7 +197,7 @@ static void cookie_age(struct kunit *test)
 
 /*
  * The millisecond clock is a u32 (jiffies_to_msecs()), so the slot,
- * ms >> 16, runs 0..0xffff and wraps to 0. On 64-bit kernels jiffies start
+ * ms >> 14, runs 0..0x3ffff and wraps to 0. On 64-bit kernels jiffies start
  * 5 minutes before that u32 wraps (INITIAL_JIFFIES), so the first wrap
  * comes 5 minutes after every boot, then every 49.7 days. A cookie made
  * just before the wrap must still be accepted just after it.
@@ -205,10 +205,10 @@ static void cookie_age(struct kunit *test)
 static void cookie_clock_wrap(struct kunit *test)
 {
 	static const u32 pairs[][2] = {	/* made at ms, checked at ms */
-		{ 0xffff0000, 0x00000000 },	/* age 1 across the wrap */
-		{ 0xffffffff, 0x00010000 },	/* age 2 across the wrap */
-		{ 0xfffe0000, 0x00000100 },	/* age 2 across the wrap */
-		{ 0x7fff0000, 0x80000000 },	/* age 1, no wrap */
+		{ 0xffffc000, 0x00000000 },	/* age 1 across the wrap */
+		{ 0xffffffff, 0x00004000 },	/* age 2 across the wrap */
+		{ 0xffff8000, 0x00000100 },	/* age 2 across the wrap */
+		{ 0x7fffc000, 0x80000000 },	/* age 1, no wrap */
 	};
 	struct syngate_flow flow;
 	unsigned int f, i;

@@ -109,7 +109,7 @@ def vectors():
     for family, (sa, da) in ((4, V4), (6, V6)):
         # every MSS index with timestamps, slots across the clock's wrap
         for mss in range(8):
-            slot = (0xFFFE + mss) & 0xFFFF
+            slot = (0x3FFFE + mss) & 0x3FFFF
             isn = 0x89ABCDEF + mss
             tsval = 0x12345A7F ^ mss << 12
             out.append((family, slot, isn, tsval, 1, mss, 0, 0,

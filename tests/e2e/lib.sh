@@ -413,6 +413,12 @@ expect_reuse_SYNGATE="ok"
 # server. SYNPROXY ignores ACKs in TIME_WAIT.
 expect_late_ack_SYNPROXY="closed"
 expect_late_ack_SYNGATE="closed"
+# replay: a copy of a third ACK carrying data, replayed 50 s later with
+# the gateway's entry gone. SYNGATE's cookie has expired (at most 49.2 s):
+# "refused". SYNPROXY's (Linux syncookies, 60 to 180 s) has not: it opens
+# a server connection ("opened"; it drops the data of a third ACK).
+expect_replay_SYNPROXY="opened"
+expect_replay_SYNGATE="refused"
 
 # stale-server: the server answers our SYN with an ACK from a socket still
 # open on the 4-tuple (issue 17 item 3); the client of a closed port must

@@ -47,11 +47,14 @@ E2E_LONG_RATE=${E2E_LONG_RATE:-10mbit}
 E2E_LONG_LOSS=${E2E_LONG_LOSS:-0%}
 E2E_LONG_MIN=${E2E_LONG_MIN:-0.9}
 E2E_LONG_NOSCALE_MIN=${E2E_LONG_NOSCALE_MIN:-0.5}
+# replay: how long after the handshake its third ACK is replayed (the
+# cookie lives at most 49.2 s)
+E2E_REPLAY_WAIT=${E2E_REPLAY_WAIT:-50}
 
-SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst"
+SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst replay"
 # Run on one backend only: the slow ones, and late-ack, which needs a
 # capture (seconds under TCG) and tests nothing the backend changes.
-HEAVY="flood lossy long-path late-ack"
+HEAVY="flood lossy long-path late-ack replay"
 
 # ---------------------------------------------------------------- helpers
 
@@ -419,8 +422,9 @@ sc_ackflood() {
 # handshake_case MODE [OPTS]: one pktcraft handshake (--third MODE, the
 # SYN's options OPTS or pktcraft's default) against tcpxfer -e; sets HS_OK
 # (1 when the server got "hello" and finished), HS_RC (pktcraft's exit),
-# HS_RETRANS (client retransmissions of the data), HS_MSG, and HS_SO and
-# HS_HO, the server's and pktcraft's output files.
+# HS_RETRANS (client retransmissions of the data), HS_MSG, HS_SPORT (the
+# client's port), and HS_SO and HS_HO, the server's and pktcraft's output
+# files.
 handshake_case() {
     local mode=$1 opts=${2:-} sport
     newfile HS_SO "srv-$mode"
@@ -430,6 +434,7 @@ handshake_case() {
     HS_RETRANS=0
     HS_MSG=""
     sport=$((E2E_FIXED_PORT + SEQNO))
+    HS_SPORT=$sport
     if ! start_server "$HS_SO" -e -k 1 -T 5000; then
         HS_MSG="server did not listen"
         return
@@ -671,6 +676,71 @@ sc_late_ack() {
         return
     fi
     pass $name "time=$(elapsed "$t0")s $ack"
+}
+
+# replay: a copy of a third ACK that carries data, replayed once the
+# gateway's entry is gone (a flush, an early drop, CLOSE's 10 s) and the
+# cookie has expired (kmod/cookie.h: at most 49.2 s). It must not open a
+# server connection, let alone deliver its data again (issue 17 item 6:
+# an application-level replay, e.g. a POST). SYNPROXY's cookies (Linux's
+# syncookies) live 60 to 180 s, so it opens one.
+sc_replay() {
+    local name=replay t0 so line flags seq ack opts fam syn0 syn1 seen want figs
+    t0=$(now_s)
+    want=$(expect replay)
+    rst_drop -A
+    handshake_case data
+    line=$(grep -m 1 "^tx: .* len=5 " "$HS_HO")
+    if [ $HS_RC -ne 0 ] || [ -z "$line" ]; then
+        rst_drop -D
+        fail $name "expected a handshake with data in the third ACK, saw $HS_MSG"
+        return
+    fi
+    flags=$(echo "$line" | sed -n 's/.* flags=\([A-Z]*\) .*/\1/p')
+    seq=$(echo "$line" | sed -n 's/.* seq=\([0-9]*\) .*/\1/p')
+    ack=$(echo "$line" | sed -n 's/.* ack=\([0-9]*\) .*/\1/p')
+    opts=$(echo "$line" | sed -n 's/.* opts=\(.*\)$/\1/; s/ts:\([0-9]*\):/ts=\1:/p')
+    [ -n "$opts" ] || opts=none
+    fam=ipv4
+    [ -n "$FAM_OPT" ] && fam=ipv6
+    in_gw conntrack -D -f $fam -p tcp --orig-port-src "$HS_SPORT" >/dev/null 2>&1
+    sleep "$E2E_REPLAY_WAIT"
+    newfile so srv-replay
+    if ! start_server "$so" -e -k 1 -T 3000; then
+        rst_drop -D
+        fail $name "expected the server to listen"
+        return
+    fi
+    # count SYNs reaching the server for this 4-tuple (a rule with no
+    # target counts and goes on)
+    in_srvns "$IPT" -I INPUT 1 -p tcp --syn --sport "$HS_SPORT" --dport "$E2E_PORT"
+    syn0=$(in_srvns "$IPT" -L INPUT 1 -vnx | awk '{ print $1 }')
+    stat_delta_begin
+    # shellcheck disable=SC2086
+    in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
+        --sport "$HS_SPORT" --dport "$E2E_PORT" --flags "$flags" --seq "$seq" \
+        --ack "$ack" --opts "$opts" --data hello >/dev/null 2>&1
+    sleep 1
+    stat_delta_end
+    syn1=$(in_srvns "$IPT" -L INPUT 1 -vnx | awk '{ print $1 }')
+    in_srvns "$IPT" -D INPUT -p tcp --syn --sport "$HS_SPORT" --dport "$E2E_PORT"
+    stop_server
+    rst_drop -D
+    if grep -q "^server: data len=5 hex=68656c6c6f" "$so"; then
+        seen=delivered
+    elif [ "$((syn1 - syn0))" -gt 0 ]; then
+        seen=opened
+    else
+        seen=refused
+    fi
+    figs="after=${E2E_REPLAY_WAIT}s flags=$flags opts=$opts server_syns=+$((syn1 - syn0)) $(stat_str)"
+    if [ "$seen" != "$want" ]; then
+        fail $name "expected a replayed third ACK with an expired cookie $want, saw $seen ($figs)"
+    elif [ "$want" = refused ] && [ "$D_INV" -lt 1 ]; then
+        fail $name "expected the replay counted as cookie_invalid, saw $figs"
+    else
+        pass $name "time=$(elapsed "$t0")s $figs"
+    fi
 }
 
 sc_reuse() {
@@ -1394,6 +1464,7 @@ run_scenario() {
         stale-server) sc_stale_server ;;
         rst-reopen) sc_rst_reopen ;;
         blind-rst) sc_blind_rst ;;
+        replay) sc_replay ;;
         lossy) sc_lossy ;;
         long-path) sc_long_path ;;
         rules) sc_rules ;;
