@@ -323,14 +323,16 @@ static unsigned int syngate_stale_server(struct net *net, struct nf_conn *ct,
 static unsigned int syngate_server_reset(struct net *net, struct nf_conn *ct,
 					 enum ip_conntrack_info ctinfo,
 					 const struct nf_conn_synproxy *sp,
-					 const struct tcphdr *th)
+					 const struct syngate_pkt *p)
 {
 	struct syngate_net *sn = syngate_pernet(net);
+	const struct tcphdr *th = &p->th;
 
 	if (!th->ack || ntohl(th->ack_seq) != syngate_syn_end(ct)) {
 		syngate_stat_inc(sn, SYNGATE_STAT_DROP_BLIND_RST);
 		return NF_DROP;
 	}
+	syngate_drop_held(net, p, false);
 	nf_ct_seqadj_init(ct, ctinfo, syngate_rst_offset(sp->isn,
 							 ntohl(th->seq)));
 	syngate_stat_inc(sn, SYNGATE_STAT_SERVER_RESET);
@@ -363,6 +365,8 @@ static unsigned int syngate_server_reset(struct net *net, struct nf_conn *ct,
  *                  no offsets yet       client's sequence
  * CLOSE      reply other RST, no        blind: drop            blind-rst
  *                  offsets yet
+ * CLOSE      orig  RST, no offsets yet  drop the data held     KUnit stash
+ *                                       for the flow; on
  * (any other)                           on to translation
  *
  * "No offsets yet" (IPS_SEQ_ADJUST unset): the server never answered with
@@ -402,9 +406,12 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 			return syngate_reopen(net, ct, p);
 		if (orig && syngate_is_pure_ack(th))
 			return syngate_reuse_ack(net, ct, p);
-		if (!orig && th->rst &&
-		    !test_bit(IPS_SEQ_ADJUST_BIT, &ct->status))
-			return syngate_server_reset(net, ct, ctinfo, sp, th);
+		if (!th->rst || test_bit(IPS_SEQ_ADJUST_BIT, &ct->status))
+			return NF_ACCEPT;
+		if (!orig)
+			return syngate_server_reset(net, ct, ctinfo, sp, p);
+		/* the client gave up before the server answered */
+		syngate_drop_held(net, p, true);
 		return NF_ACCEPT;
 	default:
 		return NF_ACCEPT;

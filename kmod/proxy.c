@@ -318,27 +318,34 @@ int syngate_check_client_ack(struct net *net, const struct syngate_pkt *p,
  *
  * The SYN goes out with our conntrack template, so the entry it creates
  * has the seqadj and synproxy extensions. Payload in @p is held until the
- * server answers (stash.c); the SYN is sent first because holding the
- * segment detaches it from the route the SYN borrows. The server's answer
- * cannot overtake us: it comes back through a queue this CPU serves after
- * the current packet.
+ * server answers (stash.c), and held before the SYN leaves: the server's
+ * SYN-ACK may be handled on another CPU (RPS, a multiqueue device) as
+ * soon as it is sent, and would find nothing to release. Holding the
+ * segment detaches it from its device, so the VRF it came in is read
+ * first.
  */
 void syngate_open_server(struct net *net, struct syngate_pkt *p,
 			 const struct syngate_seg *syn)
 {
 	struct syngate_net *sn = syngate_pernet(net);
 	struct syngate_ct tmpl = { .ct = sn->tmpl, .ctinfo = IP_CT_NEW };
+	int l3mdev = syngate_l3mdev(p->skb);
+	struct sk_buff *skb;
 
 	syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_VALID);
-	syngate_count_xmit_err(sn, syngate_xmit(net, p->skb, p->flow.family,
-						&p->flow.saddr, &p->flow.daddr,
-						syn, &tmpl));
+	skb = syngate_build(net, p->flow.family, &p->flow.saddr,
+			    &p->flow.daddr, syn);
 	if (syngate_has_payload(p) &&
-	    syngate_stash_add(&sn->stash, p->skb, p->thoff)) {
+	    syngate_stash_add(&sn->stash, p->skb, p->thoff, &p->flow))
 		syngate_stat_inc(sn, SYNGATE_STAT_DATA_HELD);
+	else
+		consume_skb(p->skb);
+	if (!skb) {
+		syngate_count_xmit_err(sn, -ENOMEM);
 		return;
 	}
-	consume_skb(p->skb);
+	syngate_count_xmit_err(sn, syngate_send(net, skb, p->flow.family,
+						l3mdev, &tmpl));
 }
 
 /* Step 4: the ACK the client would have sent the server. */
@@ -431,20 +438,45 @@ static u32 syngate_scales(const struct nf_conn_synproxy *sp,
 	return syngate_its_pack(0, ours, client > 0 ? client : 0);
 }
 
+/* The flow client -> server of a server segment. */
+static void syngate_client_flow(const struct syngate_pkt *p,
+				struct syngate_flow *flow)
+{
+	flow->saddr = p->flow.daddr;
+	flow->daddr = p->flow.saddr;
+	flow->sport = p->flow.dport;
+	flow->dport = p->flow.sport;
+	flow->family = p->flow.family;
+}
+
+/**
+ * syngate_drop_held - forget the data held for a connection that was reset
+ * before its server answered
+ * @net: network namespace
+ * @p: the RST
+ * @orig: @p goes client -> server
+ */
+void syngate_drop_held(struct net *net, const struct syngate_pkt *p,
+		       bool orig)
+{
+	struct syngate_flow flow;
+
+	if (orig)
+		flow = p->flow;
+	else
+		syngate_client_flow(p, &flow);
+	syngate_stash_drop(&syngate_pernet(net)->stash, &flow);
+}
+
 /* Step 4b: the client data held since step 2 follows our ACK. */
 static void syngate_release_held(struct net *net, const struct syngate_pkt *p)
 {
 	struct syngate_net *sn = syngate_pernet(net);
 	struct syngate_ct none = { .ctinfo = IP_CT_NEW };
-	struct syngate_flow flow = {
-		.saddr	= p->flow.daddr,
-		.daddr	= p->flow.saddr,
-		.sport	= p->flow.dport,
-		.dport	= p->flow.sport,
-		.family	= p->flow.family,
-	};
+	struct syngate_flow flow;
 	struct sk_buff *skb;
 
+	syngate_client_flow(p, &flow);
 	while ((skb = syngate_stash_take(&sn->stash, &flow)))
 		syngate_count_xmit_err(sn, syngate_send(net, skb, flow.family,
 							syngate_l3mdev(p->skb),

@@ -39,6 +39,8 @@ struct syngate_pkt {
 	struct syngate_opts	opts;
 };
 
+void syngate_drop_held(struct net *net, const struct syngate_pkt *p,
+		       bool orig);
 int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,
 		     unsigned int thoff);
 

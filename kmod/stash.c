@@ -55,45 +55,6 @@ static void syngate_stash_expire(struct syngate_stash *st)
 	}
 }
 
-/**
- * syngate_stash_add - hold a client segment until its server answers
- * @st: the namespace's stash
- * @skb: the segment, owned by the caller; its network header is set
- * @thoff: offset of its TCP header
- *
- * The segment is detached from where it came from (route, conntrack,
- * device, socket) so that it can wait safely and leave again through the
- * local output path.
- *
- * Return: true when held (the stash owns @skb), false when full.
- */
-bool syngate_stash_add(struct syngate_stash *st, struct sk_buff *skb,
-		       unsigned int thoff)
-{
-	bool held = false;
-
-	if (skb_is_gso(skb))
-		return false;
-
-	spin_lock_bh(&st->lock);
-	syngate_stash_expire(st);
-	if (skb_queue_len(&st->queue) < SYNGATE_STASH_MAX) {
-		skb_dst_drop(skb);
-		nf_reset_ct(skb);
-		secpath_reset(skb);
-		skb_orphan(skb);
-		skb->dev = NULL;
-		skb->skb_iif = 0;
-		skb->tstamp = 0;
-		skb_set_transport_header(skb, thoff);
-		syngate_stash_cb(skb)->since = jiffies;
-		__skb_queue_tail(&st->queue, skb);
-		held = true;
-	}
-	spin_unlock_bh(&st->lock);
-	return held;
-}
-
 static bool syngate_stash_match(const struct sk_buff *skb,
 				const struct syngate_flow *f)
 {
@@ -108,6 +69,63 @@ static bool syngate_stash_match(const struct sk_buff *skb,
 	return skb->protocol == htons(ETH_P_IP) &&
 	       ip_hdr(skb)->saddr == f->saddr.ip &&
 	       ip_hdr(skb)->daddr == f->daddr.ip;
+}
+
+/* How many segments of @flow are held; under the lock. */
+static unsigned int syngate_stash_count(struct syngate_stash *st,
+					const struct syngate_flow *flow)
+{
+	unsigned int n = 0;
+	struct sk_buff *skb;
+
+	skb_queue_walk(&st->queue, skb)
+		n += syngate_stash_match(skb, flow);
+	return n;
+}
+
+/**
+ * syngate_stash_add - hold a client segment until its server answers
+ * @st: the namespace's stash
+ * @skb: the segment, owned by the caller; its network header is set
+ * @thoff: offset of its TCP header
+ * @flow: its flow, client -> server
+ *
+ * The segment is detached from where it came from (route, conntrack,
+ * device, socket) so that it can wait safely and leave again through the
+ * local output path. Its headers are pulled into the linear area first:
+ * the caller only read them through skb_header_pointer(), and held
+ * segments are matched by them.
+ *
+ * Return: true when held (the stash owns @skb), false when full, when
+ * @flow already holds its share, or when the headers cannot be pulled.
+ */
+bool syngate_stash_add(struct syngate_stash *st, struct sk_buff *skb,
+		       unsigned int thoff, const struct syngate_flow *flow)
+{
+	bool held = false;
+
+	if (skb_is_gso(skb) ||
+	    !pskb_may_pull(skb, thoff + sizeof(struct tcphdr)))
+		return false;
+
+	spin_lock_bh(&st->lock);
+	syngate_stash_expire(st);
+	if (skb_queue_len(&st->queue) < SYNGATE_STASH_MAX &&
+	    syngate_stash_count(st, flow) < SYNGATE_STASH_PER_FLOW) {
+		skb_dst_drop(skb);
+		nf_reset_ct(skb);
+		secpath_reset(skb);
+		skb_orphan(skb);
+		skb->dev = NULL;
+		skb->skb_iif = 0;
+		skb->tstamp = 0;
+		skb_set_transport_header(skb, thoff);
+		syngate_stash_cb(skb)->since = jiffies;
+		__skb_queue_tail(&st->queue, skb);
+		held = true;
+	}
+	spin_unlock_bh(&st->lock);
+	return held;
 }
 
 /**
@@ -136,4 +154,26 @@ struct sk_buff *syngate_stash_take(struct syngate_stash *st,
 	if (found)
 		memset(found->cb, 0, sizeof(found->cb));
 	return found;
+}
+
+/**
+ * syngate_stash_drop - forget what a flow holds
+ * @st: the namespace's stash
+ * @flow: client -> server
+ *
+ * For a flow reset before its server answered: its data has nowhere to go.
+ *
+ * Return: how many segments were dropped.
+ */
+unsigned int syngate_stash_drop(struct syngate_stash *st,
+				const struct syngate_flow *flow)
+{
+	struct sk_buff *skb;
+	unsigned int n = 0;
+
+	while ((skb = syngate_stash_take(st, flow))) {
+		kfree_skb(skb);
+		n++;
+	}
+	return n;
 }
