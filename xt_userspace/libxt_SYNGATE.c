@@ -141,35 +141,22 @@ static void syngate_save(const void *ip, const struct xt_entry_target *target)
 }
 
 /*
- * nft has no SYNGATE; its synproxy statement is the same thing done by the
- * in-kernel code.  nft's synproxy has no ECN flag: we translate the rest
- * and warn, rather than fail, because a failed translation drops the whole
- * rule from an iptables-restore-translate conversion, and without ECN the
- * proxied connections still work.
+ * nft has no SYNGATE. Its synproxy statement is the in-kernel SYNPROXY,
+ * another implementation with other cookies and without what SYNGATE
+ * adds, so writing it would swap the defence silently. Refuse: iptables
+ * then keeps the rule as a comment in its output ("nft # -A ..."), which
+ * is its mark for a rule it cannot translate, and the message says what
+ * to do instead. iptables-nft runs SYNGATE rules as they are.
  */
 static int syngate_xlate(struct xt_xlate *xl,
 			 const struct xt_xlate_tg_params *params)
 {
-	const struct xt_syngate_info *info = (const void *)params->target->data;
-	char buf[64];
-	int n;
-
-	n = snprintf(buf, sizeof(buf), "synproxy");
-	if (info->options & XT_SYNGATE_OPT_MSS)
-		n += snprintf(buf + n, sizeof(buf) - n, " mss %u", info->mss);
-	if (info->options & XT_SYNGATE_OPT_WSCALE)
-		n += snprintf(buf + n, sizeof(buf) - n, " wscale %u",
-			      info->wscale);
-	if (info->options & XT_SYNGATE_OPT_TIMESTAMP)
-		n += snprintf(buf + n, sizeof(buf) - n, " timestamp");
-	if (info->options & XT_SYNGATE_OPT_SACK_PERM)
-		snprintf(buf + n, sizeof(buf) - n, " sack-perm");
-	xt_xlate_add(xl, "%s", buf);
-
-	if (info->options & XT_SYNGATE_OPT_ECN)
-		fprintf(stderr, "SYNGATE: warning: nft synproxy has no ecn "
-			"flag; --ecn not translated\n");
-	return 1;
+	(void)xl;
+	(void)params;
+	fprintf(stderr, "SYNGATE: not translated: nft has no SYNGATE, and its "
+		"synproxy statement is the in-kernel SYNPROXY; keep the rule "
+		"in iptables-nft syntax\n");
+	return 0;
 }
 
 static struct xtables_target syngate_tg_reg = {
