@@ -127,6 +127,23 @@ static u32 syngate_syn_its(const struct syngate_opts *syn)
 }
 
 /*
+ * Does the entry hold another connection's state? "its" is 0 only in a
+ * fresh entry or one whose handshake ended without window translation
+ * (xlate.h); the cookie in "isn" may be any value, 0 included. Our own
+ * SYN again (a retransmitted third ACK resends it) finds the handshake
+ * under way with the same cookie: nothing to forget.
+ */
+static bool syngate_entry_stale(const struct nf_conn *ct,
+				const struct nf_conn_synproxy *sp, u32 isn)
+{
+	if (test_bit(IPS_SEQ_ADJUST_BIT, &ct->status))
+		return true;
+	if (!sp->its)
+		return false;
+	return syngate_its_done(sp->its) || sp->isn != isn;
+}
+
+/*
  * Our SYN to the server is leaving: record in the new entry what the SYN
  * relays (proxy.c: syngate_check_ack()). An entry that already carries
  * translation state is a 4-tuple being reused before conntrack forgot
@@ -138,7 +155,7 @@ static void syngate_record_syn(struct syngate_net *sn, struct nf_conn *ct,
 {
 	struct nf_conn_seqadj *seqadj = nfct_seqadj(ct);
 
-	if (sp->isn || test_bit(IPS_SEQ_ADJUST_BIT, &ct->status)) {
+	if (syngate_entry_stale(ct, sp, ntohl(p->th.ack_seq))) {
 		if (seqadj) {
 			spin_lock_bh(&ct->lock);
 			memset(seqadj->seq, 0, sizeof(seqadj->seq));
@@ -197,6 +214,7 @@ static unsigned int syngate_reuse_ack(struct net *net, struct nf_conn *ct,
 		return NF_ACCEPT;
 	nf_ct_kill(ct);
 	syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_CONN_REOPENED);
+	syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_COOKIE_VALID);
 	syngate_open_server(net, p, &syn);
 	return NF_STOLEN;
 }
@@ -430,8 +448,19 @@ syngate_hook_handshake(const struct nf_hook_state *state, struct sk_buff *skb,
 		       struct nf_conn_synproxy *sp)
 {
 	struct syngate_pkt p;
+	int err;
 
-	if (syngate_pkt_load(&p, skb, state->pf, thoff)) {
+	/*
+	 * Only SYNs need their options here: what our SYN relays, what the
+	 * server's SYN-ACK says. Any other segment whose options our parser
+	 * refuses (a repeated option, say) is conntrack's to judge; it goes
+	 * on as if it had none, so a RST or FIN still closes the connection,
+	 * and an ACK carries no cookie we could accept.
+	 */
+	err = syngate_pkt_load(&p, skb, state->pf, thoff);
+	if (err == -EBADMSG && !p.th.syn)
+		err = 0;
+	if (err) {
 		syngate_stat_inc(syngate_pernet(state->net),
 				 SYNGATE_STAT_DROP_MALFORMED);
 		return NF_DROP;

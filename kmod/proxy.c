@@ -20,8 +20,9 @@
  * @family: NFPROTO_IPV4 or NFPROTO_IPV6
  * @thoff: offset of the TCP header
  *
- * Return: 0, or -EINVAL for a truncated header, a data offset below 5 or
- * past the packet, or a malformed option list.
+ * Return: 0; -EINVAL for a truncated header or a data offset below 5 or
+ * past the packet; -EBADMSG for a malformed option list, with everything
+ * but @p->opts filled in and @p->opts empty.
  */
 int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,
 		     unsigned int thoff)
@@ -43,8 +44,6 @@ int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,
 	opt = skb_header_pointer(skb, thoff + sizeof(p->th), optlen, buf);
 	if (!opt)
 		return -EINVAL;
-	if (syngate_opts_parse(opt, optlen, &p->opts))
-		return -EINVAL;
 
 	p->skb = skb;
 	p->thoff = thoff;
@@ -59,6 +58,10 @@ int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,
 		memset(&p->flow.daddr, 0, sizeof(p->flow.daddr));
 		p->flow.saddr.ip = ip_hdr(skb)->saddr;
 		p->flow.daddr.ip = ip_hdr(skb)->daddr;
+	}
+	if (syngate_opts_parse(opt, optlen, &p->opts)) {
+		memset(&p->opts, 0, sizeof(p->opts));
+		return -EBADMSG;
 	}
 	return 0;
 }
@@ -148,7 +151,7 @@ static void syngate_synack_opts(const struct syngate_pkt *p,
 					      XT_SYNGATE_OPT_WSCALE);
 	if (info->options & XT_SYNGATE_OPT_MSS) {
 		seg->opts.options |= XT_SYNGATE_OPT_MSS;
-		seg->opts.mss = min(info->mss, client_mss);
+		seg->opts.mss = info->mss;
 	}
 	if (client.options & XT_SYNGATE_OPT_ECN)
 		seg->flags |= TCPHDR_ECE;
@@ -316,6 +319,7 @@ int syngate_check_client_ack(struct net *net, const struct syngate_pkt *p,
  * @p: the client segment that carried a genuine cookie; consumed
  * @syn: from syngate_check_ack()
  *
+ * The caller counts the cookie (valid, or a retransmission of one).
  * The SYN goes out with our conntrack template, so the entry it creates
  * has the seqadj and synproxy extensions. Payload in @p is held until the
  * server answers (stash.c), and held before the SYN leaves: the server's
@@ -332,7 +336,6 @@ void syngate_open_server(struct net *net, struct syngate_pkt *p,
 	int l3mdev = syngate_l3mdev(p->skb);
 	struct sk_buff *skb;
 
-	syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_VALID);
 	skb = syngate_build(net, p->flow.family, &p->flow.saddr,
 			    &p->flow.daddr, syn);
 	if (syngate_has_payload(p) &&

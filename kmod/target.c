@@ -58,6 +58,7 @@ static unsigned int syngate_tg(struct sk_buff *skb,
 		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_INVALID);
 		return NF_DROP;
 	}
+	syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_VALID);
 	syngate_open_server(net, &p, &syn);
 	return NF_STOLEN;
 }

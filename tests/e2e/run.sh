@@ -243,8 +243,29 @@ sc_options() {
         fail $name "expected client ts=1 sack=1 snd_wscale=7 snd_mss<=1460, saw $got"
     elif [ -z "$sws" ] || [ "$sws" != "$crws" ] || [ "$ssack" != 1 ]; then
         fail $name "expected server snd_wscale == client rcv_wscale ($crws) and sack=1, saw $got"
+    elif ! options_small_mss; then
+        fail $name "$OPT_MSG"
     else
-        pass $name "time=$(elapsed "$t0")s $got"
+        pass $name "time=$(elapsed "$t0")s $got $OPT_MSG"
+    fi
+}
+
+# options (b): a client announcing a small MSS is told the server's (the
+# rule's --mss 1460), not its own: each end announces what it receives.
+options_small_mss() {
+    local mss
+    rst_drop -A
+    handshake_case ack mss=1220,sackok,ts,nop,ws=7
+    rst_drop -D
+    mss=$(grep -m 1 '^rx: flags=SA' "$HS_HO" | sed -n 's/.*opts=.*mss:\([0-9]*\).*/\1/p')
+    OPT_MSG="small-mss: synack_mss=${mss:-none}"
+    if [ $HS_OK -ne 1 ]; then
+        OPT_MSG="(b) expected hello delivered from a client with MSS 1220, saw $HS_MSG"
+        return 1
+    fi
+    if [ "$mss" != 1460 ]; then
+        OPT_MSG="(b) expected our SYN-ACK to a client with MSS 1220 to announce 1460 (--mss), saw ${mss:-none}"
+        return 1
     fi
 }
 
@@ -511,8 +532,9 @@ third_ack_cases() {
         fail $name "(b) expected the connection up and hello delivered with a doubled third ACK, saw $HS_MSG"
         return
     fi
-    if [ "$D_VAL" -ne 1 ] || [ "$D_INV" -ne 0 ] || [ "$D_RET" -gt 1 ]; then
-        fail $name "(b) expected cookie_valid +1, cookie_invalid +0, cookie_retrans +0..1 (one server handshake), saw $(stat_str)"
+    if [ "$D_VAL" -ne 1 ] || [ "$D_INV" -ne 0 ] || [ "$D_RET" -gt 1 ] ||
+            [ "$D_REO" -ne 0 ]; then
+        fail $name "(b) expected cookie_valid +1, cookie_invalid +0, cookie_retrans +0..1, conn_reopened +0 (one server handshake), saw $(stat_str)"
         return
     fi
     figs="$figs twice:ok(cookie_valid=+$D_VAL cookie_retrans=+$D_RET)"
