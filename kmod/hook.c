@@ -501,6 +501,18 @@ static int syngate_thoff(struct sk_buff *skb, u8 family)
 	return thoff;
 }
 
+/*
+ * A segment a local socket sends out of a VRF passes POST_ROUTING twice:
+ * on the VRF device, then on the real one. Conntrack confirms it and
+ * seqadj shifts it only on the second pass (nf_confirm()); so do we, or
+ * timestamps would be shifted and windows rescaled twice.
+ */
+static bool syngate_vrf_first_pass(const struct nf_hook_state *state)
+{
+	return state->hook == NF_INET_POST_ROUTING &&
+	       netif_is_l3_master(state->out);
+}
+
 static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
@@ -509,6 +521,8 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 	struct nf_conn *ct;
 	int thoff;
 
+	if (syngate_vrf_first_pass(state))
+		return NF_ACCEPT;
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct)
 		return NF_ACCEPT;

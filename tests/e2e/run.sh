@@ -51,7 +51,7 @@ E2E_LONG_NOSCALE_MIN=${E2E_LONG_NOSCALE_MIN:-0.5}
 # cookie lives at most 49.2 s)
 E2E_REPLAY_WAIT=${E2E_REPLAY_WAIT:-50}
 
-SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst replay"
+SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst replay"
 # Run on one backend only: the slow ones, and late-ack, which needs a
 # capture (seconds under TCG) and tests nothing the backend changes.
 HEAVY="flood lossy long-path late-ack replay"
@@ -763,6 +763,74 @@ sc_replay() {
     else
         pass $name "time=$(elapsed "$t0")s $figs"
     fi
+}
+
+# odd-rst: the client resets while the server handshake is under way
+# (SYN_SENT: the server's SYNs are dropped), with a repeated timestamp
+# option, which SYNGATE's SYN parser refuses. A RST needs no options: it
+# must reach the server, not be dropped as malformed (issue 17 item 11).
+sc_odd_rst() {
+    local name=odd-rst t0 so ho hpid isn sport=$((E2E_FIXED_PORT + 1005)) r d_mal seen want figs
+    local drop="! -i gc -p tcp --syn --dport $E2E_PORT -j DROP"
+    local count="-p tcp --tcp-flags RST RST --sport $sport --dport $E2E_PORT"
+    t0=$(now_s)
+    want=$(expect odd_rst)
+    newfile so srv
+    newfile ho hs
+    clean_state
+    if ! start_server "$so" -k 1 -T 5000; then
+        fail $name "expected the server to listen"
+        return
+    fi
+    rst_drop -A
+    # shellcheck disable=SC2086
+    in_srvns "$IPT" -I INPUT 1 $drop
+    # shellcheck disable=SC2086
+    in_srvns "$IPT" -I INPUT 1 $count
+    # shellcheck disable=SC2086
+    in_client "$PKTCRAFT" handshake $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
+        --sport $sport --dport "$E2E_PORT" --third ack --data hello --rto 0 \
+        --listen 3000 >"$ho" 2>&1 &
+    hpid=$!
+    isn=""
+    if ct_wait $sport SYN_SENT; then
+        isn=$(sed -n 's/^tx: syn seq=\([0-9]*\)$/\1/p' "$ho" | head -n 1)
+    fi
+    if [ -n "$isn" ]; then
+        stat_delta_begin
+        # shellcheck disable=SC2086
+        in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
+            --sport $sport --dport "$E2E_PORT" --flags R --seq $(( (isn + 1) % 4294967296 )) \
+            --opts nop,nop,ts=1:2,nop,nop,ts=1:2 >/dev/null 2>&1
+        sleep 0.5
+        stat_delta_end
+    fi
+    r=$(in_srvns "$IPT" -L INPUT 1 -vnx | awk '{ print $1 }')
+    # shellcheck disable=SC2086
+    in_srvns "$IPT" -D INPUT $count
+    # shellcheck disable=SC2086
+    in_srvns "$IPT" -D INPUT $drop
+    wait $hpid
+    rst_drop -D
+    stop_server
+    if [ -z "$isn" ]; then
+        fail $name "(setup) expected the gateway's entry in SYN_SENT, saw: $(ct_line $sport) $(tail -n 1 "$ho")"
+        return
+    fi
+    d_mal=$(stats_gains "$S_BEFORE" "$S_AFTER" drop_malformed)
+    if [ "${d_mal:-0}" -gt 0 ]; then
+        seen=dropped
+    elif [ "$T_HOOK" = FORWARD ] && [ "${r:-0}" -lt 1 ]; then
+        seen=lost
+    else
+        seen=passed
+    fi
+    figs="server_rsts=${r:-0} drop_malformed=+${d_mal:-0} gateway=$(ct_line $sport | awk '{ print $4 }')"
+    if [ "$seen" != "$want" ]; then
+        fail $name "expected the client's RST with a repeated option to reach the server ($want), saw $seen: $figs"
+        return
+    fi
+    pass $name "time=$(elapsed "$t0")s $figs"
 }
 
 sc_reuse() {
@@ -1487,6 +1555,7 @@ run_scenario() {
         rst-reopen) sc_rst_reopen ;;
         blind-rst) sc_blind_rst ;;
         replay) sc_replay ;;
+        odd-rst) sc_odd_rst ;;
         lossy) sc_lossy ;;
         long-path) sc_long_path ;;
         rules) sc_rules ;;
