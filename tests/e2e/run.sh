@@ -10,7 +10,8 @@
 #                 backend as well as on two
 #   E2E_FAMILIES  4 6                (default "4 6")
 #   E2E_HOOKS     FORWARD INPUT      (default "FORWARD INPUT")
-#   E2E_SCENARIOS numbers or names   (default all)
+#   E2E_SCENARIOS numbers or names   (default all; replay, which waits out
+#                 a cookie lifetime, then runs on 4/FORWARD and 6/INPUT only)
 #   E2E_HEAVY_BACKEND  backend the heavy scenarios (flood, lossy,
 #                      late-ack) run on (default nft; "all" runs them on
 #                      every backend)
@@ -51,7 +52,7 @@ E2E_LONG_NOSCALE_MIN=${E2E_LONG_NOSCALE_MIN:-0.5}
 # cookie lives at most 49.2 s)
 E2E_REPLAY_WAIT=${E2E_REPLAY_WAIT:-50}
 
-SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst replay"
+SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack replay"
 # Run on one backend only: the slow ones, and late-ack, which needs a
 # capture (seconds under TCG) and tests nothing the backend changes.
 HEAVY="flood lossy long-path late-ack replay"
@@ -833,6 +834,89 @@ sc_odd_rst() {
     pass $name "time=$(elapsed "$t0")s $figs"
 }
 
+# retrans-ack: the third ACK arrives again while the server has not yet
+# answered our SYN (its SYNs are dropped for a while), and, in FORWARD,
+# with the gateway masquerading toward the server, so the hook sees the
+# ACK after SNAT. It is the same cookie: counted as a retransmission (not
+# valid again, not a reopening, not invalid), our SYN is sent again, and
+# once the server answers the client's data arrives (issue 17 items 4a
+# and 11). pktcraft sends each segment, as in cluster.sh, so that nothing
+# but the ACKs reaches the gateway before the server answers.
+sc_retrans_ack() {
+    local name=retrans-ack t0 so out sport=$((E2E_FIXED_PORT + 1006)) i
+    local drop="! -i gc -p tcp --syn --dport $E2E_PORT -j DROP"
+    local nat="" synack cookie tsecr ack seen want figs
+    t0=$(now_s)
+    want=$(expect retrans_ack)
+    newfile so srv
+    newfile out hs
+    clean_state
+    [ "$T_HOOK" = FORWARD ] && nat="-o gs -p tcp -j MASQUERADE"
+    if ! start_server "$so" -e -k 1 -T 8000; then
+        fail $name "expected the server to listen"
+        return
+    fi
+    rst_drop -A
+    # shellcheck disable=SC2086
+    in_srvns "$IPT" -I INPUT 1 $drop
+    # shellcheck disable=SC2086
+    [ -n "$nat" ] && in_gw "$IPT" -t nat -A POSTROUTING $nat
+    stat_delta_begin
+    # shellcheck disable=SC2086
+    in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" --sport $sport \
+        --dport "$E2E_PORT" --flags S --seq 1000 \
+        --opts "mss=1460,sackok,ts=5000:0,nop,ws=7" --listen 500 >"$out" 2>&1
+    synack=$(grep -m 1 '^rx: flags=SA' "$out")
+    cookie=$(echo "$synack" | sed -n 's/.* seq=\([0-9]*\) .*/\1/p')
+    tsecr=$(echo "$synack" | sed -n 's/.*ts:\([0-9]*\):.*/\1/p')
+    if [ -n "$cookie" ] && [ -n "$tsecr" ]; then
+        ack=$(( (cookie + 1) % 4294967296 ))
+        # twice while the server takes no SYN, once more when it does
+        for i in 1 2 3; do
+            # shellcheck disable=SC2086
+            [ $i = 3 ] && in_srvns "$IPT" -D INPUT $drop
+            # shellcheck disable=SC2086
+            in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
+                --sport $sport --dport "$E2E_PORT" --flags A --seq 1001 --ack $ack \
+                --opts "nop,nop,ts=5001:$tsecr" --listen 300 >>"$out" 2>&1
+        done
+        # shellcheck disable=SC2086
+        in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
+            --sport $sport --dport "$E2E_PORT" --flags PA --seq 1001 --ack $ack \
+            --opts "nop,nop,ts=5002:$tsecr" --data hello --listen 300 >>"$out" 2>&1
+        # shellcheck disable=SC2086
+        in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
+            --sport $sport --dport "$E2E_PORT" --flags FA --seq 1006 --ack $ack \
+            --opts "nop,nop,ts=5003:$tsecr" --listen 1000 >>"$out" 2>&1
+    else
+        # shellcheck disable=SC2086
+        in_srvns "$IPT" -D INPUT $drop
+    fi
+    wait_server 10
+    stat_delta_end
+    # shellcheck disable=SC2086
+    [ -n "$nat" ] && in_gw "$IPT" -t nat -D POSTROUTING $nat
+    rst_drop -D
+    if [ -z "$cookie" ] || [ -z "$tsecr" ]; then
+        fail $name "(setup) expected a SYN-ACK with a timestamp, saw: $(tr '\n' ' ' < "$out")"
+        return
+    fi
+    if grep -q "^server: data len=5 hex=68656c6c6f" "$so"; then
+        seen=delivered
+    else
+        seen=lost
+    fi
+    figs="nat=${nat:+masquerade}${nat:-none} $(stat_str)"
+    if ! allowed "$seen" "$want"; then
+        fail $name "expected the client's data delivered after a repeated third ACK ($want), saw $seen: $figs; $(tail -n 4 "$out" | tr '\n' ' ')"
+    elif [ "$T_TARGET" = SYNGATE ] && { [ "$D_VAL" -ne 1 ] || [ "$D_RET" -ne 2 ] ||
+            [ "$D_INV" -ne 0 ] || [ "$D_REO" -ne 0 ]; }; then
+        fail $name "expected cookie_valid +1, cookie_retrans +2, cookie_invalid +0, conn_reopened +0, saw $figs"
+    else
+        pass $name "time=$(elapsed "$t0")s $seen $figs"
+    fi
+}
+
 sc_reuse() {
     local name=reuse t0 so co i want seen="ok" figs="" rc sport=$((E2E_FIXED_PORT + 1001))
     t0=$(now_s)
@@ -1556,6 +1640,7 @@ run_scenario() {
         blind-rst) sc_blind_rst ;;
         replay) sc_replay ;;
         odd-rst) sc_odd_rst ;;
+        retrans-ack) sc_retrans_ack ;;
         lossy) sc_lossy ;;
         long-path) sc_long_path ;;
         rules) sc_rules ;;
@@ -1600,6 +1685,12 @@ run_combo() {
         idx=$((idx + 1))
         selected "$sc" "$idx" || continue
         if is_heavy "$sc" && [ "$E2E_HEAVY_BACKEND" != all ] && [ "$backend" != "$E2E_HEAVY_BACKEND" ]; then
+            continue
+        fi
+        # replay waits out a cookie's lifetime, which neither the family
+        # nor the hook changes: one combination of each
+        if [ "$sc" = replay ] && [ -z "${E2E_SCENARIOS:-}" ] &&
+                [ "$family$hook" != 4FORWARD ] && [ "$family$hook" != 6INPUT ]; then
             continue
         fi
         run_scenario "$sc"
