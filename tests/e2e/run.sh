@@ -1228,7 +1228,13 @@ sack_check() {
                 if (seqf != "") {
                     split(seqf, ab, ":")
                     if ($0 ~ /Flags \[S/) { isn = ab[1] + 0; have = 1 }
-                    if (have && ab[2] != "") { e = rel(ab[2] + 0); if (e < 2147483648 && e > hi) hi = e }
+                    # a FIN takes one sequence number: tcpdump prints
+                    # "seq A:B" for data, "seq A" for a bare FIN
+                    fin = ($0 ~ /Flags \[[^]]*F/)
+                    e = -1
+                    if (have && ab[2] != "") e = rel(ab[2] + 0) + fin
+                    else if (have && fin) e = rel(ab[1] + 0) + 1
+                    if (e >= 0 && e < 2147483648 && e > hi) hi = e
                 }
             }
             if (src == peer && dst == me && index($0, "sack ")) {
