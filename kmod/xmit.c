@@ -16,6 +16,7 @@
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/if_vlan.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/dst.h>
@@ -50,7 +51,8 @@ static struct sk_buff *syngate_alloc(unsigned int nhlen, unsigned int thlen)
  * header, and it has room for the answer. Everything the receive path
  * left in it that would steer or describe the new segment is cleared, as
  * in a freshly allocated skb: route, conntrack, extensions, socket,
- * timestamp, flow hash, tc redirect, control block.
+ * timestamp, flow hash, tc redirect, VLAN tag, tunnel marks, control
+ * block.
  *
  * Return: @skb, emptied, or NULL when it cannot be reused (unchanged).
  */
@@ -67,6 +69,8 @@ static struct sk_buff *syngate_recycle(struct sk_buff *skb,
 	skb_clear_tstamp(skb);
 	skb_clear_hash(skb);
 	skb_reset_redirect(skb);
+	__vlan_hwaccel_clear_tag(skb);
+	skb->encapsulation = 0;
 	skb->priority = 0;
 	memset(skb->cb, 0, sizeof(skb->cb));
 	__skb_trim(skb, 0);

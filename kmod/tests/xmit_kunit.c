@@ -237,6 +237,8 @@ static struct sk_buff *rx_segment(struct kunit *test, unsigned int len,
 	skb_set_hash(skb, 0xabcdef, PKT_HASH_TYPE_L4);
 	skb->tstamp = ktime_set(1, 0);
 	memset(skb->cb, 0x5a, sizeof(skb->cb));
+	__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), 42);
+	skb->encapsulation = 1;
 	return skb;
 }
 
@@ -264,6 +266,8 @@ static void check_reply(struct kunit *test, struct sk_buff *skb, u8 family,
 	KUNIT_EXPECT_NULL(test, skb_dst(skb));
 	KUNIT_EXPECT_NULL(test, skb->sk);
 	KUNIT_EXPECT_EQ(test, skb->_nfct, 0UL);
+	KUNIT_EXPECT_FALSE(test, skb_vlan_tag_present(skb));
+	KUNIT_EXPECT_EQ(test, (int)skb->encapsulation, 0);
 	check_csum(test, skb, family, s, d);
 }
 

@@ -18,7 +18,8 @@
 # the data arrives, the server's answer reaches the client); different
 # keys (B counts the ACK invalid, nothing reaches the server); both
 # gateways rotate between the SYN and the ACK (accepted with the previous
-# key, counted); two rotations between them (refused).
+# key, counted); two rotations between them (refused); and root of a user
+# namespace of its own cannot set a key (EPERM, nothing changed).
 # IPv4 and FORWARD only: the key is per namespace and family-blind, and
 # the cookie itself is proven for both families and hooks by KUnit and
 # by run.sh.
@@ -248,11 +249,39 @@ case_key_file() {
 	fi
 }
 
+# key-eperm: root of a user namespace of its own holds its capabilities
+# there, not over the gateway's network namespace: it may open the key
+# file (same uid) but not set a key, through the file or syngatectl, and
+# the key stays as it was.
+case_key_eperm() {
+	local a f=$CL_TMP/key.eperm out rc1 rc2
+	if ! key "$CL_A" set $K1; then
+		fail "key-eperm: expected syngatectl key set to succeed as root"
+		return
+	fi
+	a=$(at "$CL_A" cat /proc/net/syngate_key)
+	(umask 077 && echo $K2 > "$f")
+	at "$CL_A" busybox unshare -r sh -c "echo 'set $K2' > /proc/net/syngate_key" 2>/dev/null
+	rc1=$?
+	out=$(at "$CL_A" busybox unshare -r "$SYNGATECTL" key set "$f" 2>&1)
+	rc2=$?
+	if [ $rc1 = 0 ]; then
+		fail "key-eperm: expected the write from a user namespace refused, it succeeded"
+	elif [ $rc2 != 1 ] || ! echo "$out" | grep -q "permission denied: needs CAP_NET_ADMIN"; then
+		fail "key-eperm: expected syngatectl to exit 1 with 'permission denied: needs CAP_NET_ADMIN', saw exit $rc2: $out"
+	elif [ "$(at "$CL_A" cat /proc/net/syngate_key)" != "$a" ]; then
+		fail "key-eperm: expected the key unchanged, saw $(at "$CL_A" cat /proc/net/syngate_key)"
+	else
+		pass "key-eperm: refused from a user namespace's root (write exit $rc1; syngatectl: $out); key unchanged"
+	fi
+}
+
 trap cl_teardown EXIT
 if ! cl_setup; then
 	fail "setup: the two-gateway topology or its rules could not be made"
 else
 	case_key_file
+	case_key_eperm
 	cluster_cases
 fi
 echo "$PASSED passed, $FAILED failed"
