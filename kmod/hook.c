@@ -171,9 +171,11 @@ static void syngate_record_syn(struct syngate_net *sn, struct nf_conn *ct,
 }
 
 /*
- * A client ACK that found the entry while our server SYN is outstanding:
- * the third ACK retransmitted, or the client's first data. Check it again
- * and resend the SYN.
+ * A client ACK that found the entry while our server SYN is outstanding.
+ * Conntrack passes only a zero-window probe here (SEG.SEQ = ISN, its
+ * "SYN proxy client keep alive"); a retransmitted third ACK is invalid
+ * to it and goes to the target. Check the cookie again and resend the
+ * SYN.
  */
 static unsigned int syngate_retrans_ack(struct net *net,
 					struct syngate_pkt *p)
@@ -366,8 +368,9 @@ static unsigned int syngate_server_reset(struct net *net, struct nf_conn *ct,
  *
  * state      dir   segment              action                 scenario
  * SYN_SENT   orig  SYN                  record cookie, TSval   connect
- * SYN_SENT   orig  pure ACK             check cookie, resend   third-ack
- *                                       our SYN
+ * SYN_SENT   orig  pure ACK (a zero-    check cookie, resend   retrans-ack
+ *                  window probe, the    our SYN
+ *                  one conntrack passes)
  * SYN_SENT   reply ACK, no SYN/RST      old server socket:     stale-server
  *                                       reset it, probe the
  *                                       client; drop

@@ -13,6 +13,9 @@
 #include <linux/netfilter_ipv6.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_synproxy.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 
 #include "hook.h"
 #include "proxy.h"
@@ -25,6 +28,34 @@ static bool syngate_csum_bad(struct sk_buff *skb,
 		return nf_ip6_checksum(skb, xt_hooknum(par), par->thoff,
 				       IPPROTO_TCP);
 	return nf_ip_checksum(skb, xt_hooknum(par), par->thoff, IPPROTO_TCP);
+}
+
+/*
+ * Is a server handshake for this ACK's flow under way already? A third
+ * ACK sent again while our SYN is unanswered is invalid to conntrack in
+ * SYN_SENT and comes here like the first one: it resends our SYN, but it
+ * is a retransmission, not another valid cookie. Asked only of genuine
+ * cookies, so a flood of forged ACKs costs no lookup.
+ */
+static bool syngate_handshake_under_way(struct net *net,
+					const struct sk_buff *skb, u8 family)
+{
+	struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_tuple tuple;
+	struct nf_conn *ct;
+	bool ret;
+
+	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb), family, net,
+			       &tuple))
+		return false;
+	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &tuple);
+	if (!h)
+		return false;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	ret = NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL && nfct_synproxy(ct) &&
+	      READ_ONCE(ct->proto.tcp.state) == TCP_CONNTRACK_SYN_SENT;
+	nf_ct_put(ct);
+	return ret;
 }
 
 static unsigned int syngate_tg(struct sk_buff *skb,
@@ -58,7 +89,10 @@ static unsigned int syngate_tg(struct sk_buff *skb,
 		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_INVALID);
 		return NF_DROP;
 	}
-	syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_VALID);
+	if (syngate_handshake_under_way(net, skb, xt_family(par)))
+		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_RETRANS);
+	else
+		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_VALID);
 	syngate_open_server(net, &p, &syn);
 	return NF_STOLEN;
 }

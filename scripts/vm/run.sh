@@ -89,6 +89,11 @@ bdir=$top/build/$KVER
 mkdir -p "$bdir"
 initrd=$bdir/initramfs.cpio.gz
 if [ "$build" = 1 ]; then
+	# the test programs and tools the initramfs copies: a binary older
+	# than its source (another branch, an edit) must not go in
+	if ! make -s -C "$top/tests/progs" >&2 || ! make -s -C "$top/xt_userspace" >&2; then
+		echo "run.sh: WARNING: tests/progs or xt_userspace did not build: the guest gets what is there" >&2
+	fi
 	if ! "$top/scripts/vm/build-kmod.sh" "$KVER" >&2; then
 		echo "run.sh: WARNING: xt_SYNGATE.ko did not build for $KVER: the guest has no module" >&2
 	fi

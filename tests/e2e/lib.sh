@@ -422,11 +422,12 @@ expect_replay_SYNPROXY="opened"
 # handshake, reaches the server ("passed"): neither parser needs a RST's
 # options.
 expect_odd_rst_SYNPROXY="passed"
-# retrans-ack: the third ACK again while the server's SYNs are dropped,
-# then once more when they are not (masquerading toward the server in
-# FORWARD): SYNGATE resends its SYN and the data arrives ("delivered",
-# with its counters checked). SYNPROXY passes the ACKs on to a server
-# that has no connection: its outcome is reported, not required.
+# retrans-ack: zero-window probes (SEG.SEQ = ISN) while the server's SYNs
+# are dropped, then once more when they are not (masquerading toward the
+# server in FORWARD): SYNGATE resends its SYN and the data arrives
+# ("delivered", with its counters checked). SYNPROXY checks the probe's
+# cookie against the translated addresses under masquerade: its outcome
+# is reported, not required.
 expect_retrans_ack_SYNPROXY="delivered lost"
 expect_retrans_ack_SYNGATE="delivered"
 expect_odd_rst_SYNGATE="passed"

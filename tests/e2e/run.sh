@@ -78,12 +78,22 @@ start_server() {
             return 0
         fi
         if ! kill -0 "$SRV_PID" 2>/dev/null; then
+            start_server_diag exited
             return 1
         fi
         sleep 0.05
         : "$i"
     done
+    start_server_diag "did not listen in time"
     return 1
+}
+
+# start_server_diag WHY: what a server that failed to start said, and
+# who holds its port (the caller then fails "expected the server to
+# listen").
+start_server_diag() {
+    echo "  --- server $1: $(tr '\n' ' ' < "$SRV_OUT" | head -c 400)"
+    in_srvns ss -tanp "( sport = :$E2E_PORT )" 2>&1 | sed 's/^/  | /'
 }
 
 # wait_server SECONDS: wait for the server to exit; kill it after SECONDS.
@@ -770,14 +780,17 @@ sc_replay() {
 # (SYN_SENT: the server's SYNs are dropped), with a repeated timestamp
 # option, which SYNGATE's SYN parser refuses. A RST needs no options: it
 # must reach the server, not be dropped as malformed (issue 17 item 11).
+# pktcraft sends SYN, third ACK and RST one by one (as in retrans-ack),
+# so that nothing else of the client's moves conntrack's window.
 sc_odd_rst() {
-    local name=odd-rst t0 so ho hpid isn sport=$((E2E_FIXED_PORT + 1005)) r d_mal seen want figs
+    local name=odd-rst t0 so out sport=$((E2E_FIXED_PORT + 1005)) r d_mal seen want figs
     local drop="! -i gc -p tcp --syn --dport $E2E_PORT -j DROP"
     local count="-p tcp --tcp-flags RST RST --sport $sport --dport $E2E_PORT"
+    local synack cookie tsecr ack entry=""
     t0=$(now_s)
     want=$(expect odd_rst)
     newfile so srv
-    newfile ho hs
+    newfile out hs
     clean_state
     if ! start_server "$so" -k 1 -T 5000; then
         fail $name "expected the server to listen"
@@ -789,20 +802,26 @@ sc_odd_rst() {
     # shellcheck disable=SC2086
     in_srvns "$IPT" -I INPUT 1 $count
     # shellcheck disable=SC2086
-    in_client "$PKTCRAFT" handshake $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
-        --sport $sport --dport "$E2E_PORT" --third ack --data hello --rto 0 \
-        --listen 3000 >"$ho" 2>&1 &
-    hpid=$!
-    isn=""
-    if ct_wait $sport SYN_SENT; then
-        isn=$(sed -n 's/^tx: syn seq=\([0-9]*\)$/\1/p' "$ho" | head -n 1)
+    in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" --sport $sport \
+        --dport "$E2E_PORT" --flags S --seq 1000 \
+        --opts "mss=1460,sackok,ts=5000:0,nop,ws=7" --listen 500 >"$out" 2>&1
+    synack=$(grep -m 1 '^rx: flags=SA' "$out")
+    cookie=$(echo "$synack" | sed -n 's/.* seq=\([0-9]*\) .*/\1/p')
+    tsecr=$(echo "$synack" | sed -n 's/.*ts:\([0-9]*\):.*/\1/p')
+    if [ -n "$cookie" ] && [ -n "$tsecr" ]; then
+        ack=$(( (cookie + 1) % 4294967296 ))
+        # shellcheck disable=SC2086
+        in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
+            --sport $sport --dport "$E2E_PORT" --flags A --seq 1001 --ack $ack \
+            --opts "nop,nop,ts=5001:$tsecr" >>"$out" 2>&1
+        ct_wait $sport SYN_SENT && entry=SYN_SENT
     fi
-    if [ -n "$isn" ]; then
+    if [ -n "$entry" ]; then
         stat_delta_begin
         # shellcheck disable=SC2086
         in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
-            --sport $sport --dport "$E2E_PORT" --flags R --seq $(( (isn + 1) % 4294967296 )) \
-            --opts nop,nop,ts=1:2,nop,nop,ts=1:2 >/dev/null 2>&1
+            --sport $sport --dport "$E2E_PORT" --flags R --seq 1001 \
+            --opts nop,nop,ts=5002:$tsecr,nop,nop,ts=5002:$tsecr >>"$out" 2>&1
         sleep 0.5
         stat_delta_end
     fi
@@ -811,11 +830,10 @@ sc_odd_rst() {
     in_srvns "$IPT" -D INPUT $count
     # shellcheck disable=SC2086
     in_srvns "$IPT" -D INPUT $drop
-    wait $hpid
     rst_drop -D
     stop_server
-    if [ -z "$isn" ]; then
-        fail $name "(setup) expected the gateway's entry in SYN_SENT, saw: $(ct_line $sport) $(tail -n 1 "$ho")"
+    if [ -z "$entry" ]; then
+        fail $name "(setup) expected the gateway's entry in SYN_SENT, saw: $(ct_line $sport); $(tr '\n' ' ' < "$out")"
         return
     fi
     d_mal=$(stats_gains "$S_BEFORE" "$S_AFTER" drop_malformed)
@@ -834,13 +852,13 @@ sc_odd_rst() {
     pass $name "time=$(elapsed "$t0")s $figs"
 }
 
-# retrans-ack: the third ACK arrives again while the server has not yet
-# answered our SYN (its SYNs are dropped for a while), and, in FORWARD,
-# with the gateway masquerading toward the server, so the hook sees the
-# ACK after SNAT. It is the same cookie: counted as a retransmission (not
-# valid again, not a reopening, not invalid), our SYN is sent again, and
-# once the server answers the client's data arrives (issue 17 items 4a
-# and 11). pktcraft sends each segment, as in cluster.sh, so that nothing
+# retrans-ack: the client sends its third ACK again and probes our zero
+# window (SEG.SEQ = ISN) while the server has not yet answered our SYN
+# (its SYNs are dropped for a while), and, in FORWARD, with the gateway
+# masquerading toward the server, so the hook sees the probes after SNAT.
+# Each carries the same cookie: counted as a retransmission (not valid
+# again, not a reopening, not invalid), our SYN is sent again, and once
+# the server answers the client's data arrives (issue 17 items 4a, 11). pktcraft sends each segment, as in cluster.sh, so that nothing
 # but the ACKs reaches the gateway before the server answers.
 sc_retrans_ack() {
     local name=retrans-ack t0 so out sport=$((E2E_FIXED_PORT + 1006)) i
@@ -871,23 +889,26 @@ sc_retrans_ack() {
     tsecr=$(echo "$synack" | sed -n 's/.*ts:\([0-9]*\):.*/\1/p')
     if [ -n "$cookie" ] && [ -n "$tsecr" ]; then
         ack=$(( (cookie + 1) % 4294967296 ))
-        # twice while the server takes no SYN, once more when it does
-        for i in 1 2 3; do
+        # the third ACK twice (conntrack finds the second invalid in
+        # SYN_SENT: the target's), then the client's probes of our zero
+        # window (SEG.SEQ = ISN: the one ACK conntrack passes in SYN_SENT,
+        # the hook's): one while the server takes no SYN, one when it does
+        for i in 1 2 3 4; do
             # shellcheck disable=SC2086
-            [ $i = 3 ] && in_srvns "$IPT" -D INPUT $drop
+            [ $i = 4 ] && in_srvns "$IPT" -D INPUT $drop
             # shellcheck disable=SC2086
             in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
-                --sport $sport --dport "$E2E_PORT" --flags A --seq 1001 --ack $ack \
-                --opts "nop,nop,ts=5001:$tsecr" --listen 300 >>"$out" 2>&1
+                --sport $sport --dport "$E2E_PORT" --flags A --seq $((i <= 2 ? 1001 : 1000)) \
+                --ack $ack --opts "nop,nop,ts=$((5000 + i)):$tsecr" --listen 300 >>"$out" 2>&1
         done
         # shellcheck disable=SC2086
         in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
             --sport $sport --dport "$E2E_PORT" --flags PA --seq 1001 --ack $ack \
-            --opts "nop,nop,ts=5002:$tsecr" --data hello --listen 300 >>"$out" 2>&1
+            --opts "nop,nop,ts=5005:$tsecr" --data hello --listen 300 >>"$out" 2>&1
         # shellcheck disable=SC2086
         in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
             --sport $sport --dport "$E2E_PORT" --flags FA --seq 1006 --ack $ack \
-            --opts "nop,nop,ts=5003:$tsecr" --listen 1000 >>"$out" 2>&1
+            --opts "nop,nop,ts=5006:$tsecr" --listen 1000 >>"$out" 2>&1
     else
         # shellcheck disable=SC2086
         in_srvns "$IPT" -D INPUT $drop
@@ -909,9 +930,9 @@ sc_retrans_ack() {
     figs="nat=${nat:+masquerade}${nat:-none} $(stat_str)"
     if ! allowed "$seen" "$want"; then
         fail $name "expected the client's data delivered after a repeated third ACK ($want), saw $seen: $figs; $(tail -n 4 "$out" | tr '\n' ' ')"
-    elif [ "$T_TARGET" = SYNGATE ] && { [ "$D_VAL" -ne 1 ] || [ "$D_RET" -ne 2 ] ||
+    elif [ "$T_TARGET" = SYNGATE ] && { [ "$D_VAL" -ne 1 ] || [ "$D_RET" -ne 3 ] ||
             [ "$D_INV" -ne 0 ] || [ "$D_REO" -ne 0 ]; }; then
-        fail $name "expected cookie_valid +1, cookie_retrans +2, cookie_invalid +0, conn_reopened +0, saw $figs"
+        fail $name "expected cookie_valid +1, cookie_retrans +3 (the third ACK again, two probes), cookie_invalid +0, conn_reopened +0, saw $figs"
     else
         pass $name "time=$(elapsed "$t0")s $seen $figs"
     fi

@@ -7,7 +7,8 @@
 #
 #   client vr-c  c0 198.18.1.2 ---- s0 198.18.1.1 (VRF blue, table 10)  server vr-s
 #
-# The server listens on 198.18.1.1 with net.ipv4.tcp_l3mdev_accept=1, so
+# The server listens on the wildcard address (an address of a VRF is not
+# bindable outside it) with net.ipv4.tcp_l3mdev_accept=1, so
 # its connections are bound to the VRF and every segment it sends passes
 # POST_ROUTING twice: on the VRF device, then on s0. Conntrack and seqadj
 # act on the second pass only; SYNGATE's hook must as well, or the
@@ -81,7 +82,7 @@ fail() { FAILED=$((FAILED + 1)); echo "FAIL vrf $*"; }
 # SYN-ACK's by the time between them (ms), not by a shift applied twice.
 vr_tsval() {
 	local so=$VR_TMP/srv.ts out=$VR_TMP/hs.ts spid ts0 ts1 d
-	ip netns exec "$VR_S" "$TCPXFER" server -l "$VR_SRV" -p "$VR_PORT" -e -k 1 \
+	ip netns exec "$VR_S" "$TCPXFER" server -l 0.0.0.0 -p "$VR_PORT" -e -k 1 \
 		-T 4000 > "$so" 2>&1 &
 	spid=$!
 	sleep 0.3
@@ -106,7 +107,7 @@ vr_tsval() {
 # A kernel client's transfer, both ways, verified byte by byte.
 vr_transfer() {
 	local so=$VR_TMP/srv.x co=$VR_TMP/cli.x spid
-	ip netns exec "$VR_S" "$TCPXFER" server -l "$VR_SRV" -p "$VR_PORT" -k 1 \
+	ip netns exec "$VR_S" "$TCPXFER" server -l 0.0.0.0 -p "$VR_PORT" -k 1 \
 		-n 1048576 -T 10000 > "$so" 2>&1 &
 	spid=$!
 	sleep 0.3
