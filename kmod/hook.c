@@ -22,6 +22,7 @@
 #include <net/tcp.h>
 
 #include "hook.h"
+#include "icmp.h"
 #include "proxy.h"
 #include "xlate.h"
 
@@ -552,6 +553,16 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 	sp = nfct_synproxy(ct);
 	if (!sp || nf_is_loopback_packet(skb))
 		return NF_ACCEPT;
+	/*
+	 * An ICMP error about a server segment, toward the server. One this
+	 * host made (skb->sk: its ICMP socket; the forwarding path's MTU
+	 * check) quotes the segment before seqadj shifted it: leave it.
+	 */
+	if (ctinfo == IP_CT_RELATED) {
+		if (!skb->sk && !syngate_icmp_untranslate(skb, state->pf, ct))
+			return NF_DROP;
+		return NF_ACCEPT;
+	}
 	thoff = syngate_thoff(skb, state->pf);
 	if (thoff < 0)
 		return NF_ACCEPT;

@@ -23,7 +23,7 @@ cd "$top" || exit 2
 . tests/lib/debugvm.sh
 debugvm_init kunit
 
-SUITES="syngate_cookie syngate_tcpopt syngate_tscookie syngate_xlate syngate_xmit syngate_keys syngate_stash"
+SUITES="syngate_cookie syngate_tcpopt syngate_tscookie syngate_xlate syngate_xmit syngate_keys syngate_stash syngate_icmp"
 
 t0=$(date +%s)
 debugvm_kernel

@@ -52,7 +52,7 @@ E2E_LONG_NOSCALE_MIN=${E2E_LONG_NOSCALE_MIN:-0.5}
 # cookie lives at most 49.2 s)
 E2E_REPLAY_WAIT=${E2E_REPLAY_WAIT:-50}
 
-SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack replay"
+SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack pmtu replay"
 # Run on one backend only: the slow ones, and late-ack, which needs a
 # capture (seconds under TCG) and tests nothing the backend changes.
 HEAVY="flood lossy long-path late-ack replay"
@@ -939,6 +939,99 @@ sc_retrans_ack() {
     fi
 }
 
+# pmtu_fetch PORT: the far client downloads 256 KiB from the server on
+# PORT; PM_OK (1 when every byte arrived), PM_PMTU (the server's path MTU
+# at the end), PM_MSG. The server sends, the far client only
+# acknowledges: its own full-size segments would die silently on cf (a
+# veth drops what exceeds its MTU on receive).
+pmtu_fetch() {
+    local so co rc=1
+    newfile so srv
+    newfile co cli
+    PM_OK=0
+    if E2E_PORT=$1 start_server "$so" -k 1 -D -n 262144 -T 10000; then
+        # shellcheck disable=SC2086
+        ip netns exec "$PM_FAR" "$TCPXFER" client $FAM_OPT -c "$SRV_ADDR" -p "$1" \
+            -D -n 262144 -T 10000 >"$co" 2>&1
+        rc=$?
+        wait_server 15
+    fi
+    [ $rc -eq 0 ] && grep -q "^client: ok .*rx=262144" "$co" && PM_OK=1
+    PM_PMTU=$(tcpinfo_field "$so" server tcpinfo-end pmtu)
+    PM_MSG="server_pmtu=${PM_PMTU:-?} $(grep '^client:' "$co" | head -n 1)"
+}
+
+# pmtu: path MTU discovery through the gateway (issue 17 item 7). A far
+# client sits behind the client namespace, which routes for it over a
+# link of a smaller MTU (1000 bytes for IPv4, 1280 for IPv6) and answers
+# the server's full-size segments with Fragmentation Needed / Packet Too
+# Big. The error quotes the segment as it left the gateway, with the
+# client's view of the server's sequence number; the server must get its
+# own back, or it drops the error (out of window) and the download
+# stalls. When it does, the same download on a port the raw table leaves
+# tracked (no target) must work: the path itself is sound.
+sc_pmtu() {
+    local name=pmtu t0 mtu=1000 fa=198.18.9.2 ra=198.18.9.1 direct=$((E2E_PORT + 1))
+    local net=198.18.9.0/24 via=198.18.1.2 ip="ip" nd="" want seen figs
+    t0=$(now_s)
+    want=$(expect pmtu)
+    PM_FAR=${NS_C}-far
+    if [ "$T_FAMILY" = 6 ]; then
+        mtu=1280 fa=2001:db8:9::2 ra=2001:db8:9::1 net=2001:db8:9::/64
+        via=2001:db8:1::2 ip="ip -6" nd=nodad
+    fi
+    ip netns add "$PM_FAR" || { fail $name "(setup) cannot add $PM_FAR"; return; }
+    ip netns exec "$PM_FAR" ip link set lo up
+    ip link add f0 netns "$PM_FAR" type veth peer name cf netns "$NS_C"
+    offload_off "$PM_FAR" f0
+    offload_off "$NS_C" cf
+    # shellcheck disable=SC2086
+    ip netns exec "$PM_FAR" $ip addr add "$fa/${net#*/}" dev f0 $nd
+    # shellcheck disable=SC2086
+    in_client $ip addr add "$ra/${net#*/}" dev cf $nd
+    in_client ip link set cf mtu "$mtu" up
+    ip netns exec "$PM_FAR" ip link set f0 up
+    # shellcheck disable=SC2086
+    ip netns exec "$PM_FAR" $ip route add default via "$ra"
+    nsys "$NS_C" net.ipv4.ip_forward=1
+    nsys "$NS_C" net.ipv6.conf.all.forwarding=1
+    # shellcheck disable=SC2086
+    in_gw $ip route add "$net" via "$via"
+    in_gw "$IPT" -t raw -I PREROUTING 1 -i gc -p tcp --dport "$direct" -j ACCEPT
+    # through the target first: the server then learns nothing of the
+    # path before (its path MTU, once learned, is cached per destination)
+    # shellcheck disable=SC2086
+    in_srvns $ip route flush cache
+    pmtu_fetch "$E2E_PORT"
+    local target_ok=$PM_OK target_msg=$PM_MSG direct_ok=1 direct_msg=""
+    if [ "$target_ok" != 1 ]; then
+        pmtu_fetch "$direct"
+        direct_ok=$PM_OK direct_msg="direct: $PM_MSG; "
+    fi
+    in_gw "$IPT" -t raw -D PREROUTING -i gc -p tcp --dport "$direct" -j ACCEPT
+    # shellcheck disable=SC2086
+    in_gw $ip route del "$net" via "$via"
+    nsys "$NS_C" net.ipv4.ip_forward=0
+    nsys "$NS_C" net.ipv6.conf.all.forwarding=0
+    ip netns del "$PM_FAR"
+    if [ "$direct_ok" != 1 ]; then
+        fail $name "(setup) expected the direct download through the $mtu-byte link to complete, saw $direct_msg"
+        return
+    fi
+    if [ "$target_ok" = 1 ]; then
+        seen=ok
+    else
+        seen=stall
+    fi
+    figs="link_mtu=$mtu ${direct_msg}target: $target_msg"
+    if [ "$seen" != "$want" ]; then
+        fail $name "expected 256 KiB through a $mtu-byte link beyond the gateway ($want), saw $seen: $figs"
+        return
+    fi
+    [ "$seen" = stall ] && figs="$figs reference-deviation=pmtu-black-hole"
+    pass $name "time=$(elapsed "$t0")s $figs"
+}
+
 sc_reuse() {
     local name=reuse t0 so co i want seen="ok" figs="" rc sport=$((E2E_FIXED_PORT + 1001))
     t0=$(now_s)
@@ -1669,6 +1762,7 @@ run_scenario() {
         replay) sc_replay ;;
         odd-rst) sc_odd_rst ;;
         retrans-ack) sc_retrans_ack ;;
+        pmtu) sc_pmtu ;;
         lossy) sc_lossy ;;
         long-path) sc_long_path ;;
         rules) sc_rules ;;
