@@ -389,6 +389,9 @@ static unsigned int syngate_server_reset(struct net *net, struct nf_conn *ct,
  *                  offsets yet
  * CLOSE      orig  RST, no offsets yet  drop the data held     KUnit stash
  *                                       for the flow; on
+ * (any)      orig  ICMP error about a   quoted sequence        pmtu
+ *                  server segment       number shifted back
+ *                  (IP_CT_RELATED)      (icmp.c)
  * (any other)                           on to translation
  *
  * "No offsets yet" (IPS_SEQ_ADJUST unset): the server never answered with
