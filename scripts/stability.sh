@@ -40,7 +40,8 @@ if [ $loop = 1 ]; then
 	export E2E_SCENARIOS=${E2E_SCENARIOS:-third-ack closed-port reuse stale-server rst-reopen blind-rst odd-rst retrans-ack}
 fi
 mkdir -p build/stability
-out=build/stability/$kernel$([ $loop = 1 ] && echo -loop).out
+out=build/stability/$kernel.out
+if [ $loop = 1 ]; then out=build/stability/$kernel-loop.out; fi
 # a run of the whole suite takes up to 12 minutes under TCG
 tmo=$((runs * (loop ? 120 : 720) + 300))
 echo "stability.sh: $runs runs on $kernel (VM timeout ${tmo}s), output $out"

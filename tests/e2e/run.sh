@@ -776,17 +776,31 @@ sc_replay() {
     fi
 }
 
+# pk_syn SPORT OUT: pktcraft's SYN from SPORT (ISN 1000, TSval 5000),
+# its output in OUT; PK_COOKIE and PK_TSECR from our SYN-ACK (empty when
+# none came), for the ACKs the caller then sends one by one.
+pk_syn() {
+    local synack
+    # shellcheck disable=SC2086
+    in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" --sport "$1" \
+        --dport "$E2E_PORT" --flags S --seq 1000 \
+        --opts "mss=1460,sackok,ts=5000:0,nop,ws=7" --listen 500 >"$2" 2>&1
+    synack=$(grep -m 1 '^rx: flags=SA' "$2")
+    PK_COOKIE=$(echo "$synack" | sed -n 's/.* seq=\([0-9]*\) .*/\1/p')
+    PK_TSECR=$(echo "$synack" | sed -n 's/.*ts:\([0-9]*\):.*/\1/p')
+}
+
 # odd-rst: the client resets while the server handshake is under way
 # (SYN_SENT: the server's SYNs are dropped), with a repeated timestamp
 # option, which SYNGATE's SYN parser refuses. A RST needs no options: it
 # must reach the server, not be dropped as malformed (issue 17 item 11).
-# pktcraft sends SYN, third ACK and RST one by one (as in retrans-ack),
-# so that nothing else of the client's moves conntrack's window.
+# pktcraft sends SYN, third ACK and RST one by one (pk_syn), so that
+# nothing else of the client's moves conntrack's window.
 sc_odd_rst() {
     local name=odd-rst t0 so out sport=$((E2E_FIXED_PORT + 1005)) r d_mal seen want figs
     local drop="! -i gc -p tcp --syn --dport $E2E_PORT -j DROP"
     local count="-p tcp --tcp-flags RST RST --sport $sport --dport $E2E_PORT"
-    local synack cookie tsecr ack entry=""
+    local cookie tsecr ack entry=""
     t0=$(now_s)
     want=$(expect odd_rst)
     newfile so srv
@@ -803,13 +817,8 @@ sc_odd_rst() {
     in_srvns "$IPT" -I INPUT 1 $drop
     # shellcheck disable=SC2086
     in_srvns "$IPT" -I INPUT 1 $count
-    # shellcheck disable=SC2086
-    in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" --sport $sport \
-        --dport "$E2E_PORT" --flags S --seq 1000 \
-        --opts "mss=1460,sackok,ts=5000:0,nop,ws=7" --listen 500 >"$out" 2>&1
-    synack=$(grep -m 1 '^rx: flags=SA' "$out")
-    cookie=$(echo "$synack" | sed -n 's/.* seq=\([0-9]*\) .*/\1/p')
-    tsecr=$(echo "$synack" | sed -n 's/.*ts:\([0-9]*\):.*/\1/p')
+    pk_syn $sport "$out"
+    cookie=$PK_COOKIE tsecr=$PK_TSECR
     if [ -n "$cookie" ] && [ -n "$tsecr" ]; then
         ack=$(( (cookie + 1) % 4294967296 ))
         # shellcheck disable=SC2086
@@ -859,12 +868,13 @@ sc_odd_rst() {
 # masquerading toward the server, so the hook sees the probes after SNAT.
 # Each carries the same cookie: counted as a retransmission (not valid
 # again, not a reopening, not invalid), our SYN is sent again, and once
-# the server answers the client's data arrives (issue 17 items 4a, 11). pktcraft sends each segment, as in cluster.sh, so that nothing
-# but the ACKs reaches the gateway before the server answers.
+# the server answers the client's data arrives (issue 17 items 4a, 11).
+# pktcraft sends each segment (pk_syn), so that nothing but the ACKs
+# reaches the gateway before the server answers.
 sc_retrans_ack() {
     local name=retrans-ack t0 so out sport=$((E2E_FIXED_PORT + 1006)) i
     local drop="! -i gc -p tcp --syn --dport $E2E_PORT -j DROP"
-    local nat="" synack cookie tsecr ack seen want figs
+    local nat="" cookie tsecr ack seen want figs
     t0=$(now_s)
     want=$(expect retrans_ack)
     newfile so srv
@@ -881,13 +891,8 @@ sc_retrans_ack() {
     # shellcheck disable=SC2086
     [ -n "$nat" ] && in_gw "$IPT" -t nat -A POSTROUTING $nat
     stat_delta_begin
-    # shellcheck disable=SC2086
-    in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" --sport $sport \
-        --dport "$E2E_PORT" --flags S --seq 1000 \
-        --opts "mss=1460,sackok,ts=5000:0,nop,ws=7" --listen 500 >"$out" 2>&1
-    synack=$(grep -m 1 '^rx: flags=SA' "$out")
-    cookie=$(echo "$synack" | sed -n 's/.* seq=\([0-9]*\) .*/\1/p')
-    tsecr=$(echo "$synack" | sed -n 's/.*ts:\([0-9]*\):.*/\1/p')
+    pk_syn $sport "$out"
+    cookie=$PK_COOKIE tsecr=$PK_TSECR
     if [ -n "$cookie" ] && [ -n "$tsecr" ]; then
         ack=$(( (cookie + 1) % 4294967296 ))
         # the third ACK twice (conntrack finds the second invalid in
@@ -1248,6 +1253,11 @@ sc_blind_rst() {
     fi
     # shellcheck disable=SC2086
     in_srvns "$IPT" -I INPUT 1 $drop
+    # the gateway's conntrack events for the flow, shown if it fails
+    local ev evpid
+    newfile ev events
+    in_gw conntrack -E -p tcp -o timestamp 2>/dev/null | grep --line-buffered " sport=$sport " >"$ev" &
+    evpid=$!
     client -s $sport -n 1024 -T 10000 >"$co" 2>&1 &
     cpid=$!
     if ! ct_wait $sport SYN_SENT; then
@@ -1270,6 +1280,9 @@ sc_blind_rst() {
     wait_server 10
     stat_delta_end
     ct2=$(ct_line $sport | awk '{ print $4 }')
+    kill $evpid 2>/dev/null
+    pkill -f "conntrack -E -p tcp -o timestamp" 2>/dev/null
+    wait $evpid 2>/dev/null
     d_rst=$(stats_gains "$S_BEFORE" "$S_AFTER" server_reset drop_blind_rst)
     local figs
     figs="gateway entry after the RST=$ct1 at the end=$ct2 client: $(grep '^client:' "$co" | head -n 1); server_reset,drop_blind_rst=+${d_rst/ /,+} $(stat_str)"
@@ -1282,6 +1295,9 @@ sc_blind_rst() {
     fi
     if [ "$seen" != "$want" ]; then
         fail $name "expected a blind RST during the server handshake to leave the client's connection working ($want), saw $seen: $figs"
+        echo "  --- gateway conntrack events for sport $sport; counters gained"
+        sed 's/^/  | /' "$ev"
+        echo "  | $(target_stats_diff "$S_BEFORE" "$S_AFTER")"
         return
     fi
     [ "$seen" = reset ] && figs="$figs reference-deviation=blind-rst-resets-client"
