@@ -540,6 +540,23 @@ static bool syngate_vrf_first_pass(const struct nf_hook_state *state)
 	       netif_is_l3_master(state->out);
 }
 
+/* An ICMP error toward the server about one of its segments (icmp.c). */
+static unsigned int syngate_hook_icmp(const struct nf_hook_state *state,
+				      struct sk_buff *skb,
+				      const struct nf_conn *ct)
+{
+	struct syngate_net *sn = syngate_pernet(state->net);
+	int ret = syngate_icmp_untranslate(skb, state->pf, ct);
+
+	if (ret < 0) {
+		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOMEM);
+		return NF_DROP;
+	}
+	if (ret)
+		syngate_stat_inc(sn, SYNGATE_STAT_ICMP_FIXED);
+	return NF_ACCEPT;
+}
+
 static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
@@ -561,11 +578,8 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 	 * host made (skb->sk: its ICMP socket; the forwarding path's MTU
 	 * check) quotes the segment before seqadj shifted it: leave it.
 	 */
-	if (ctinfo == IP_CT_RELATED) {
-		if (!skb->sk && !syngate_icmp_untranslate(skb, state->pf, ct))
-			return NF_DROP;
-		return NF_ACCEPT;
-	}
+	if (ctinfo == IP_CT_RELATED)
+		return skb->sk ? NF_ACCEPT : syngate_hook_icmp(state, skb, ct);
 	thoff = syngate_thoff(skb, state->pf);
 	if (thoff < 0)
 		return NF_ACCEPT;

@@ -108,10 +108,11 @@ static int syngate_icmp_offset(struct sk_buff *skb, u8 family)
  * The ICMP checksum is updated for the change; the quoted TCP checksum,
  * over a segment the quote cuts short, is nobody's to check.
  *
- * Return: false when the error could not be made writable (drop it).
+ * Return: 1 when the number was given back, 0 when there was nothing to
+ * do, -ENOMEM when the error could not be made writable (drop it).
  */
-bool syngate_icmp_untranslate(struct sk_buff *skb, u8 family,
-			      const struct nf_conn *ct)
+int syngate_icmp_untranslate(struct sk_buff *skb, u8 family,
+			     const struct nf_conn *ct)
 {
 	u8 buf[SYNGATE_ICMP_HLEN + 60 + 8];
 	unsigned int len;
@@ -123,24 +124,24 @@ bool syngate_icmp_untranslate(struct sk_buff *skb, u8 family,
 
 	hoff = syngate_icmp_offset(skb, family);
 	if (hoff < 0 || skb->len <= hoff)
-		return true;
+		return 0;
 	len = min_t(unsigned int, skb->len - hoff, sizeof(buf));
 	msg = skb_header_pointer(skb, hoff, len, buf);
 	if (!msg)
-		return true;
+		return 0;
 	soff = syngate_icmp_quoted_seq(msg, len, family);
 	if (soff < 0)
-		return true;
+		return 0;
 	memcpy(&old, msg + soff, sizeof(old));
 	delta = nf_ct_seq_offset(ct, IP_CT_DIR_REPLY, ntohl(old));
 	if (!delta)
-		return true;
+		return 0;
 	if (skb_ensure_writable(skb, hoff + soff + 4))
-		return false;
+		return -ENOMEM;
 	icmp = skb->data + hoff;
 	new = htonl(ntohl(old) - delta);
 	memcpy(icmp + soff, &new, sizeof(new));
 	/* the ICMP and ICMPv6 checksums both sit at bytes 2-3 */
 	inet_proto_csum_replace4((__sum16 *)(icmp + 2), skb, old, new, false);
-	return true;
+	return 1;
 }

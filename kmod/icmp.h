@@ -9,7 +9,7 @@
 #include <net/netfilter/nf_conntrack.h>
 
 int syngate_icmp_quoted_seq(const u8 *msg, unsigned int len, u8 family);
-bool syngate_icmp_untranslate(struct sk_buff *skb, u8 family,
-			      const struct nf_conn *ct);
+int syngate_icmp_untranslate(struct sk_buff *skb, u8 family,
+			     const struct nf_conn *ct);
 
 #endif /* _SYNGATE_ICMP_H */

@@ -27,6 +27,7 @@ static const char *const syngate_stat_names[SYNGATE_STAT_MAX] = {
 	[SYNGATE_STAT_SERVER_STALE]	= "server_stale",
 	[SYNGATE_STAT_DROP_BLIND_RST]	= "drop_blind_rst",
 	[SYNGATE_STAT_DATA_HELD]	= "data_held",
+	[SYNGATE_STAT_ICMP_FIXED]	= "icmp_fixed",
 	[SYNGATE_STAT_DROP_CHECKSUM]	= "drop_checksum",
 	[SYNGATE_STAT_DROP_MALFORMED]	= "drop_malformed",
 	[SYNGATE_STAT_DROP_NOMEM]	= "drop_nomem",

@@ -28,6 +28,7 @@ enum syngate_stat {
 	SYNGATE_STAT_SERVER_STALE,	/* server ACKed our SYN from an old socket */
 	SYNGATE_STAT_DROP_BLIND_RST,	/* RST not answering our SYN, dropped */
 	SYNGATE_STAT_DATA_HELD,		/* ACK payloads held for the server */
+	SYNGATE_STAT_ICMP_FIXED,	/* ICMP errors given the server's seq */
 	SYNGATE_STAT_DROP_CHECKSUM,	/* SYN/ACK with a bad TCP checksum */
 	SYNGATE_STAT_DROP_MALFORMED,	/* truncated header, bad doff or options */
 	SYNGATE_STAT_DROP_NOMEM,	/* could not allocate or write a packet */
