@@ -1264,7 +1264,8 @@ sc_blind_rst() {
     # the gateway's conntrack events for the flow, shown if it fails
     local ev evpid
     newfile ev events
-    in_gw conntrack -E -p tcp -o timestamp 2>/dev/null | grep --line-buffered " sport=$sport " >"$ev" &
+    # not through in_gw: $! must be conntrack itself, to stop it
+    ip netns exec "$NS_G" conntrack -E -p tcp -o timestamp >"$ev" 2>/dev/null &
     evpid=$!
     client -s $sport -n 1024 -T 10000 >"$co" 2>&1 &
     cpid=$!
@@ -1289,7 +1290,6 @@ sc_blind_rst() {
     stat_delta_end
     ct2=$(ct_line $sport | awk '{ print $4 }')
     kill $evpid 2>/dev/null
-    pkill -f "conntrack -E -p tcp -o timestamp" 2>/dev/null
     wait $evpid 2>/dev/null
     d_rst=$(stats_gains "$S_BEFORE" "$S_AFTER" server_reset drop_blind_rst)
     local figs
@@ -1304,7 +1304,7 @@ sc_blind_rst() {
     if [ "$seen" != "$want" ]; then
         fail $name "expected a blind RST during the server handshake to leave the client's connection working ($want), saw $seen: $figs"
         echo "  --- gateway conntrack events for sport $sport; counters gained"
-        sed 's/^/  | /' "$ev"
+        grep " sport=$sport " "$ev" | sed 's/^/  | /'
         echo "  | $(target_stats_diff "$S_BEFORE" "$S_AFTER")"
         return
     fi
