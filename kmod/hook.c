@@ -259,15 +259,6 @@ static unsigned int syngate_reopen(struct net *net, struct nf_conn *ct,
 	return NF_STOLEN;
 }
 
-/* Count a segment we could not send, by reason (as proxy.c does). */
-static void syngate_count_err(struct net *net, int err)
-{
-	if (err == -ENOMEM)
-		syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_DROP_NOMEM);
-	else if (err)
-		syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_DROP_NOROUTE);
-}
-
 /* RFC 9293 3.10.7.3: a SYN-SENT end resets an ACK that acks nothing sent. */
 static void syngate_reset_server(struct net *net, const struct syngate_pkt *p)
 {
@@ -278,10 +269,11 @@ static void syngate_reset_server(struct net *net, const struct syngate_pkt *p)
 		.seq	= ntohl(p->th.ack_seq),
 		.flags	= TCPHDR_RST,
 	};
+	int err;
 
-	syngate_count_err(net, syngate_xmit(net, p->skb, p->flow.family,
-					    &p->flow.daddr, &p->flow.saddr,
-					    &seg, &untracked));
+	err = syngate_xmit(net, p->skb, p->flow.family, &p->flow.daddr,
+			   &p->flow.saddr, &seg, &untracked);
+	syngate_count_xmit_err(syngate_pernet(net), err);
 }
 
 /*
@@ -301,10 +293,11 @@ static void syngate_probe_client(struct net *net,
 		.ack_seq	= syn_end,
 		.flags		= TCPHDR_ACK,
 	};
+	int err;
 
-	syngate_count_err(net, syngate_xmit(net, p->skb, p->flow.family,
-					    &p->flow.saddr, &p->flow.daddr,
-					    &seg, &untracked));
+	err = syngate_xmit(net, p->skb, p->flow.family, &p->flow.saddr,
+			   &p->flow.daddr, &seg, &untracked);
+	syngate_count_xmit_err(syngate_pernet(net), err);
 }
 
 /*

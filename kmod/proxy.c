@@ -67,7 +67,7 @@ int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,
 }
 
 /* Count a segment we could not send, by reason. */
-static void syngate_count_xmit_err(struct syngate_net *sn, int err)
+void syngate_count_xmit_err(struct syngate_net *sn, int err)
 {
 	if (err == -ENOMEM)
 		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOMEM);

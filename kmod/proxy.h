@@ -39,6 +39,7 @@ struct syngate_pkt {
 	struct syngate_opts	opts;
 };
 
+void syngate_count_xmit_err(struct syngate_net *sn, int err);
 void syngate_drop_held(struct net *net, const struct syngate_pkt *p,
 		       bool orig);
 int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,
