@@ -18,7 +18,9 @@
 #define XT_SYNGATE_OPT_SACK_PERM	0x04
 #define XT_SYNGATE_OPT_TIMESTAMP	0x08
 #define XT_SYNGATE_OPT_ECN		0x10
-#define XT_SYNGATE_OPT_MASK		0x1f
+/* Offer no more than the server's last SYN-ACK showed (SYNGATE only). */
+#define XT_SYNGATE_OPT_LEARN		0x20
+#define XT_SYNGATE_OPT_MASK		0x3f
 
 /* Bounds checked by both the plugin and the kernel's checkentry. */
 #define XT_SYNGATE_WSCALE_MAX		14

@@ -77,6 +77,12 @@ static const u16 *syngate_msstab(u8 family)
 	return family == NFPROTO_IPV6 ? syngate_msstab6 : syngate_msstab4;
 }
 
+/* What a peer assumes of an end whose SYN has no MSS option. */
+u16 syngate_mss_default(u8 family)
+{
+	return family == NFPROTO_IPV6 ? IPV6_MIN_MTU - 60 : TCP_MSS_DEFAULT;
+}
+
 u16 syngate_mss_value(u8 family, unsigned int idx)
 {
 	return syngate_msstab(family)[idx & SYNGATE_COOKIE_MSS_MASK];

@@ -117,6 +117,7 @@ struct syngate_cookie_fields {
 	bool	sack;
 };
 
+u16 syngate_mss_default(u8 family);
 u16 syngate_mss_value(u8 family, unsigned int idx);
 unsigned int syngate_mss_index(u8 family, u16 client_mss);
 int syngate_ws_value(unsigned int idx);

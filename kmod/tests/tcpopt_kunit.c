@@ -20,6 +20,8 @@
 #define O_SACK	XT_SYNGATE_OPT_SACK_PERM
 #define O_TS	XT_SYNGATE_OPT_TIMESTAMP
 #define O_ECN	XT_SYNGATE_OPT_ECN
+/* Every bit a segment's options can carry: the rule's --learn cannot. */
+#define O_ALL	(O_MSS | O_WS | O_SACK | O_TS | O_ECN)
 
 /* A copy of @len bytes of @src in a buffer of exactly @len bytes. */
 static u8 *exact_copy(struct kunit *test, const u8 *src, unsigned int len)
@@ -484,7 +486,7 @@ static void tcpopt_build_every_combination(struct kunit *test)
 	static const u32 ts[] = { 0, 1, 0x7fffffff, 0x80000000, 0xffffffff };
 	unsigned int o, ws, i, n = 0;
 
-	for (o = 0; o <= XT_SYNGATE_OPT_MASK; o++) {
+	for (o = 0; o <= O_ALL; o++) {
 		for (ws = 0; ws <= TCP_MAX_WSCALE; ws++) {
 			for (i = 0; i < ARRAY_SIZE(mss); i++) {
 				struct syngate_opts in = {
