@@ -9,6 +9,7 @@
 #include <net/netfilter/nf_conntrack_synproxy.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 
+#include "backends.h"
 #include "keys.h"
 #include "pernet.h"
 
@@ -28,6 +29,8 @@ static const char *const syngate_stat_names[SYNGATE_STAT_MAX] = {
 	[SYNGATE_STAT_DROP_BLIND_RST]	= "drop_blind_rst",
 	[SYNGATE_STAT_DATA_HELD]	= "data_held",
 	[SYNGATE_STAT_ICMP_FIXED]	= "icmp_fixed",
+	[SYNGATE_STAT_SYNACK_LEARNED]	= "synack_learned",
+	[SYNGATE_STAT_SYNACK_RULE]	= "synack_rule",
 	[SYNGATE_STAT_DROP_CHECKSUM]	= "drop_checksum",
 	[SYNGATE_STAT_DROP_MALFORMED]	= "drop_malformed",
 	[SYNGATE_STAT_DROP_NOMEM]	= "drop_nomem",
@@ -165,8 +168,13 @@ static int __net_init syngate_net_init(struct net *net)
 	err = syngate_proc_init(net);
 	if (err)
 		goto err_tmpl;
+	err = syngate_backends_proc_init(net);
+	if (err)
+		goto err_proc;
 	return 0;
 
+err_proc:
+	syngate_proc_exit(net);
 err_tmpl:
 	nf_ct_put(sn->tmpl);
 err_keys:
@@ -180,11 +188,13 @@ static void __net_exit syngate_net_exit(struct net *net)
 {
 	struct syngate_net *sn = syngate_pernet(net);
 
+	syngate_backends_proc_exit(net);
 	syngate_proc_exit(net);
 	syngate_stash_purge(&sn->stash);
 	nf_ct_put(sn->tmpl);
 	free_percpu(sn->stats);
 	syngate_keys_exit(net);
+	syngate_backends_exit(net);
 }
 
 static struct pernet_operations syngate_net_ops = {

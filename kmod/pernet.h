@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Per network namespace state: the cookie keys, the conntrack template
- * that gives proxied connections their extensions, counters, and the
- * reference counts of the conntrack hooks.
+ * that gives proxied connections their extensions, counters, the
+ * reference counts of the conntrack hooks, and what backends showed.
  */
 #ifndef _SYNGATE_PERNET_H
 #define _SYNGATE_PERNET_H
@@ -29,6 +29,8 @@ enum syngate_stat {
 	SYNGATE_STAT_DROP_BLIND_RST,	/* RST not answering our SYN, dropped */
 	SYNGATE_STAT_DATA_HELD,		/* ACK payloads held for the server */
 	SYNGATE_STAT_ICMP_FIXED,	/* ICMP errors given the server's seq */
+	SYNGATE_STAT_SYNACK_LEARNED,	/* --learn SYN-ACKs bounded by facts */
+	SYNGATE_STAT_SYNACK_RULE,	/* --learn SYN-ACKs with none: the rule's */
 	SYNGATE_STAT_DROP_CHECKSUM,	/* SYN/ACK with a bad TCP checksum */
 	SYNGATE_STAT_DROP_MALFORMED,	/* truncated header, bad doff or options */
 	SYNGATE_STAT_DROP_NOMEM,	/* could not allocate or write a packet */
@@ -43,6 +45,7 @@ struct syngate_stats {
 struct nf_conn;
 
 struct syngate_keys;
+struct syngate_learn;
 
 struct syngate_net {
 	struct syngate_keys __rcu	*keys;	/* keys.h */
@@ -50,6 +53,8 @@ struct syngate_net {
 	struct syngate_stats __percpu	*stats;
 	unsigned int			hook_users[2];	/* IPv4, IPv6 */
 	struct syngate_stash		stash;
+	/* learn.h; NULL until the first --learn rule, then set for good */
+	struct syngate_learn		*learn;
 };
 
 extern unsigned int syngate_net_id;

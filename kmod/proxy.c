@@ -8,6 +8,7 @@
 #include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/tcp.h>
 
+#include "backends.h"
 #include "keys.h"
 #include "proxy.h"
 #include "xlate.h"
@@ -75,12 +76,6 @@ void syngate_count_xmit_err(struct syngate_net *sn, int err)
 		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOROUTE);
 }
 
-/* What the client's own stack assumes when its SYN has no MSS option. */
-static u16 syngate_default_mss(u8 family)
-{
-	return family == NFPROTO_IPV6 ? IPV6_MIN_MTU - 60 : TCP_MSS_DEFAULT;
-}
-
 /*
  * The options of our SYN-ACK: what the client offered, limited by the
  * rule. With timestamps, window scale, SACK and ECN reach the server
@@ -132,7 +127,7 @@ static void syngate_synack_opts(const struct syngate_pkt *p,
 
 	client.options = syngate_synack_options(p, info);
 	client_mss = p->opts.options & XT_SYNGATE_OPT_MSS ?
-		     p->opts.mss : syngate_default_mss(family);
+		     p->opts.mss : syngate_mss_default(family);
 	fields->mss_idx = syngate_mss_index(family, client_mss);
 
 	if (client.options & XT_SYNGATE_OPT_TIMESTAMP) {
@@ -486,6 +481,39 @@ static void syngate_release_held(struct net *net, const struct syngate_pkt *p)
 							&none));
 }
 
+/*
+ * What the server's SYN-ACK shows of it goes to the table of backends
+ * (learn.h), under the address the target looks it up by: where the
+ * client sent its SYN (the entry's original tuple, before any NAT). Our
+ * SYN offered window scale and SACK when conntrack saw them on it, and
+ * timestamps when "its" still holds our TSval.
+ */
+static void syngate_learn_server(struct syngate_net *sn,
+				 const struct nf_conn *ct,
+				 const struct nf_conn_synproxy *sp,
+				 const struct syngate_pkt *p)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	u8 seen = ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].flags;
+	struct syngate_learn *table = syngate_backends(sn);
+	struct syngate_flow flow = {};
+	u8 asked = 0;
+
+	if (!table)
+		return;
+	flow.daddr = t->dst.u3;
+	flow.dport = t->dst.u.tcp.port;
+	flow.family = p->flow.family;
+	if (seen & IP_CT_TCP_FLAG_WINDOW_SCALE)
+		asked |= XT_SYNGATE_OPT_WSCALE;
+	if (seen & IP_CT_TCP_FLAG_SACK_PERM)
+		asked |= XT_SYNGATE_OPT_SACK_PERM;
+	if (syngate_its_is_tsval(sp->its))
+		asked |= XT_SYNGATE_OPT_TIMESTAMP;
+	syngate_learn_update(table, &flow, jiffies, asked, &p->opts);
+}
+
 /**
  * syngate_finish_server - steps 3 to 5: the server's SYN-ACK has come
  * @net: network namespace
@@ -513,6 +541,7 @@ void syngate_finish_server(struct net *net, struct nf_conn *ct,
 		return;
 	}
 
+	syngate_learn_server(sn, ct, sp, p);
 	scales = syngate_scales(sp, p);
 	if (syngate_its_is_tsval(sp->its) &&
 	    (p->opts.options & XT_SYNGATE_OPT_TIMESTAMP)) {

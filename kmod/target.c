@@ -17,6 +17,7 @@
 #include <net/netfilter/nf_conntrack_synproxy.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 
+#include "backends.h"
 #include "hook.h"
 #include "proxy.h"
 #include "target.h"
@@ -58,12 +59,35 @@ static bool syngate_handshake_under_way(struct net *net,
 	return ret;
 }
 
+/*
+ * A --learn rule's options, bounded in @buf by what the SYN's server
+ * showed (learn.h); the rule's own while nothing live is known of it.
+ */
+static const struct xt_syngate_info *
+syngate_learned_info(struct syngate_net *sn, const struct syngate_pkt *p,
+		     const struct xt_syngate_info *info,
+		     struct xt_syngate_info *buf)
+{
+	struct syngate_learn *t = syngate_backends(sn);
+	struct syngate_learned facts;
+
+	if (!t || !syngate_learn_lookup(t, &p->flow, jiffies, &facts)) {
+		syngate_stat_inc(sn, SYNGATE_STAT_SYNACK_RULE);
+		return info;
+	}
+	*buf = *info;
+	syngate_learn_apply(&facts, buf);
+	syngate_stat_inc(sn, SYNGATE_STAT_SYNACK_LEARNED);
+	return buf;
+}
+
 static unsigned int syngate_tg(struct sk_buff *skb,
 			       const struct xt_action_param *par)
 {
 	const struct xt_syngate_info *info = par->targinfo;
 	struct net *net = xt_net(par);
 	struct syngate_net *sn = syngate_pernet(net);
+	struct xt_syngate_info learned;
 	const struct tcphdr *th;
 	struct syngate_seg syn;
 	struct syngate_pkt p;
@@ -82,6 +106,8 @@ static unsigned int syngate_tg(struct sk_buff *skb,
 	}
 
 	if (th->syn) {
+		if (info->options & XT_SYNGATE_OPT_LEARN)
+			info = syngate_learned_info(sn, &p, info, &learned);
 		syngate_answer_syn(net, info, &p);
 		return NF_STOLEN;
 	}
@@ -116,6 +142,12 @@ static int syngate_check_info(const struct xt_syngate_info *info)
 				    XT_SYNGATE_MSS_MIN);
 		return -EINVAL;
 	}
+	/* --learn only lowers or removes what the rule offers (learn.c) */
+	if ((info->options & XT_SYNGATE_OPT_LEARN) &&
+	    !(info->options & (SYNGATE_LEARN_OPTS | XT_SYNGATE_OPT_MSS))) {
+		pr_info_ratelimited("--learn without --mss, --wscale, --sack-perm or --timestamp has nothing to learn\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -137,15 +169,23 @@ static bool syngate_rule_is_tcp(const struct xt_tgchk_param *par)
 
 static int syngate_tg_check(const struct xt_tgchk_param *par)
 {
+	const struct xt_syngate_info *info = par->targinfo;
 	int err;
 
 	if (!syngate_rule_is_tcp(par)) {
 		pr_info_ratelimited("rule must match -p tcp\n");
 		return -EINVAL;
 	}
-	err = syngate_check_info(par->targinfo);
+	err = syngate_check_info(info);
 	if (err)
 		return err;
+	if (info->options & XT_SYNGATE_OPT_LEARN) {
+		err = syngate_backends_enable(par->net);
+		if (err) {
+			pr_info_ratelimited("no memory for --learn's table\n");
+			return err;
+		}
+	}
 
 	err = nf_ct_netns_get(par->net, par->family);
 	if (err) {

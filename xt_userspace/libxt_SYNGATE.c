@@ -24,12 +24,18 @@
  */
 #define SYNGATE_TS_CARRIED	XT_SYNGATE_OPT_ECN
 
+/* What --learn can bound (kmod/learn.h). */
+#define SYNGATE_LEARNABLE	(XT_SYNGATE_OPT_MSS | XT_SYNGATE_OPT_WSCALE | \
+				 XT_SYNGATE_OPT_SACK_PERM | \
+				 XT_SYNGATE_OPT_TIMESTAMP)
+
 enum {
 	O_SACK_PERM = 0,
 	O_TIMESTAMP,
 	O_WSCALE,
 	O_MSS,
 	O_ECN,
+	O_LEARN,
 };
 
 #define s struct xt_syngate_info
@@ -43,6 +49,7 @@ static const struct xt_option_entry syngate_opts[] = {
 	 .min = XT_SYNGATE_MSS_MIN, .max = XT_SYNGATE_MSS_MAX,
 	 .flags = XTOPT_PUT, XTOPT_POINTER(s, mss)},
 	{.name = "ecn", .id = O_ECN, .type = XTTYPE_NONE},
+	{.name = "learn", .id = O_LEARN, .type = XTTYPE_NONE},
 	XTOPT_TABLEEND,
 };
 #undef s
@@ -59,7 +66,10 @@ static void syngate_help(void)
 "  --timestamp      pass the client's timestamps to the server; carries\n"
 "                   the client's options in the timestamp cookie\n"
 "  --ecn            pass the client's ECN setup to the server\n"
-"                   (needs --timestamp)\n",
+"                   (needs --timestamp)\n"
+"  --learn          offer each client no more than its server's last\n"
+"                   SYN-ACK showed: the options above become upper\n"
+"                   bounds (SYNGATE only; see syngatestat -b)\n",
 	       XT_SYNGATE_MSS_MIN, XT_SYNGATE_MSS_MAX, XT_SYNGATE_WSCALE_MAX);
 }
 
@@ -86,6 +96,9 @@ static void syngate_parse(struct xt_option_call *cb)
 	case O_ECN:
 		info->options |= XT_SYNGATE_OPT_ECN;
 		break;
+	case O_LEARN:
+		info->options |= XT_SYNGATE_OPT_LEARN;
+		break;
 	}
 }
 
@@ -99,6 +112,13 @@ static void syngate_check(struct xt_fcheck_call *cb)
 {
 	const struct xt_syngate_info *info = cb->data;
 
+	/* --learn only lowers what the rule offers: it needs something */
+	if ((info->options & XT_SYNGATE_OPT_LEARN) &&
+	    !(info->options & SYNGATE_LEARNABLE))
+		xtables_error(PARAMETER_PROBLEM, "SYNGATE: --learn needs at "
+			      "least one of --mss, --wscale, --sack-perm, "
+			      "--timestamp: it bounds what they offer by what "
+			      "the server shows");
 	if (info->options & XT_SYNGATE_OPT_TIMESTAMP ||
 	    !(info->options & SYNGATE_TS_CARRIED))
 		return;
@@ -108,7 +128,8 @@ static void syngate_check(struct xt_fcheck_call *cb)
 
 /*
  * Canonical order, shared by print and save (xlate follows nft's own):
- * sack-perm, timestamp, wscale, mss, ecn (the SYNPROXY plugin's order).
+ * sack-perm, timestamp, wscale, mss, ecn (the SYNPROXY plugin's order),
+ * then learn, which SYNPROXY has not.
  * @pfx is "" for print and "--" for save.
  */
 static void syngate_dump(const struct xt_syngate_info *info, const char *pfx)
@@ -123,6 +144,8 @@ static void syngate_dump(const struct xt_syngate_info *info, const char *pfx)
 		printf(" %smss %u", pfx, info->mss);
 	if (info->options & XT_SYNGATE_OPT_ECN)
 		printf(" %secn", pfx);
+	if (info->options & XT_SYNGATE_OPT_LEARN)
+		printf(" %slearn", pfx);
 }
 
 static void syngate_print(const void *ip, const struct xt_entry_target *target,

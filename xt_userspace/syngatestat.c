@@ -24,6 +24,9 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #define DEFAULT_STATS	"/proc/net/stat/syngate"
+#define DEFAULT_BACKENDS "/proc/net/syngate_backends"
+#define MAX_BACKENDS	1024	/* rows; the kernel lists at most 256 */
+#define BACKEND_COLS	7
 #define MAX_FIELDS	64
 #define HEADER_EVERY	20
 
@@ -55,14 +58,17 @@ static void __attribute__((noreturn)) usage(FILE *f, int status)
 "usage: %s [-f FILE] [-i SECONDS [-c COUNT]]\n"
 "       %s -l\n"
 "       %s -C\n"
+"       %s -b [-f FILE]\n"
 "  (none)      print the counters of " DEFAULT_STATS ",\n"
 "              summed over CPUs, as 'name value' lines\n"
 "  -f FILE     read FILE instead (same format, e.g. /proc/net/stat/synproxy)\n"
 "  -i SECONDS  print per-second rates every SECONDS, one column per counter\n"
 "  -c COUNT    with -i: stop after COUNT rows (default: run until killed)\n"
 "  -l          list the connections SYNGATE proxied (conntrack dump)\n"
-"  -C          print the number of conntrack entries\n",
-		prog, prog, prog);
+"  -C          print the number of conntrack entries\n"
+"  -b          list what --learn rules learned of each backend\n"
+"              (" DEFAULT_BACKENDS ")\n",
+		prog, prog, prog, prog);
 	exit(status);
 }
 
@@ -380,9 +386,56 @@ static long parse_count(const char *arg)
 	return v;
 }
 
+struct backends {
+	int n;
+	char cell[MAX_BACKENDS][BACKEND_COLS][48];
+};
+
+/*
+ * The kernel's listing: a header line, then one line per backend of
+ * whitespace-separated fields, "-" for an option the server was never
+ * asked about. Printed as aligned columns, the age with its unit.
+ */
+static void list_backends(const char *path)
+{
+	static struct backends b;
+	int width[BACKEND_COLS] = { 0 };
+	char line[512];
+	int r, c;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f) && b.n < MAX_BACKENDS) {
+		char (*row)[48] = b.cell[b.n];
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%47s %47s %47s %47s %47s %47s %47s", row[0],
+			   row[1], row[2], row[3], row[4], row[5],
+			   row[6]) != BACKEND_COLS)
+			die("%s: unexpected line: %s", path, line);
+		if (b.n)
+			strcat(row[6], "s");
+		b.n++;
+	}
+	fclose(f);
+	if (!b.n)
+		die("%s: empty", path);
+	for (r = 0; r < b.n; r++)
+		for (c = 0; c < BACKEND_COLS; c++)
+			if ((int)strlen(b.cell[r][c]) > width[c])
+				width[c] = strlen(b.cell[r][c]);
+	for (r = 0; r < b.n; r++)
+		for (c = 0; c < BACKEND_COLS; c++)
+			printf("%-*s%s", c == BACKEND_COLS - 1 ? 0 : width[c],
+			       b.cell[r][c], c == BACKEND_COLS - 1 ? "\n" : "  ");
+	printf("learned: %d\n", b.n - 1);
+}
+
 int main(int argc, char **argv)
 {
-	const char *path = DEFAULT_STATS;
+	const char *path = NULL;
 	struct dump_ctx ctx = { 0 };
 	struct stats st = { .n = 0 };
 	double interval = 0;
@@ -390,7 +443,7 @@ int main(int argc, char **argv)
 	long count = 0;
 	int c;
 
-	while ((c = getopt(argc, argv, "f:i:c:lCh")) != -1) {
+	while ((c = getopt(argc, argv, "f:i:c:lCbh")) != -1) {
 		switch (c) {
 		case 'f':
 			path = optarg;
@@ -403,6 +456,7 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 		case 'C':
+		case 'b':
 			mode = c;
 			break;
 		case 'h':
@@ -414,6 +468,14 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		usage(stderr, 1);
 
+	if (mode == 'b') {
+		if (interval || count)
+			usage(stderr, 1);
+		list_backends(path ? path : DEFAULT_BACKENDS);
+		return 0;
+	}
+	if (!path)
+		path = DEFAULT_STATS;
 	if (mode == 'l' || mode == 'C') {
 		ctx.list = mode == 'l';
 		dump_conntrack(&ctx);

@@ -109,7 +109,7 @@ test_help() {
 	out=$(inns "$b" -j SYNGATE --help 2>&1)
 	rc=$?
 	expect_eq "$b help exit status" 0 "$rc"
-	for opt in --mss --wscale --sack-perm --timestamp --ecn 536-65535 \
+	for opt in --mss --wscale --sack-perm --timestamp --ecn --learn 536-65535 \
 		   0-14 "syngate $VERSION"; do
 		expect_has "$b help mentions $opt" "$opt" "$out"
 	done
@@ -180,6 +180,11 @@ for b in "${VARIANTS[@]}"; do
 	bad_input "$b" "unknown option" 'unknown option "--foo"' --foo
 	bad_input "$b" "SYNPROXY-only spelling --timestamps" \
 		'unknown option "--timestamps"' --timestamps
+	bad_input "$b" "--learn alone" \
+		'SYNGATE: --learn needs at least one of --mss, --wscale, --sack-perm, --timestamp' \
+		--learn
+	bad_input "$b" "--learn with --ecn only" \
+		'SYNGATE: --learn needs at least one of' --learn --ecn
 
 	good_input "$b" "all options" \
 		" --sack-perm --timestamp --wscale 7 --mss 1460 --ecn" \
@@ -189,6 +194,9 @@ for b in "${VARIANTS[@]}"; do
 	good_input "$b" "--wscale 0" " --timestamp --wscale 0" --wscale 0 --timestamp
 	good_input "$b" "--wscale 14" " --timestamp --wscale 14" --timestamp --wscale 14
 	good_input "$b" "no options" "" 
+	good_input "$b" "--learn" " --sack-perm --timestamp --wscale 7 --mss 1460 --learn" \
+		--learn --mss 1460 --wscale 7 --sack-perm --timestamp
+	good_input "$b" "--learn --mss" " --mss 1400 --learn" --mss 1400 --learn
 
 	# window scale and SACK ride in the cookie without timestamps
 	err=$(inns "$b" -A INPUT -p tcp -j SYNGATE --wscale 7 --sack-perm 2>&1)
@@ -248,6 +256,12 @@ roundtrip "wscale 0" " --timestamp --wscale 0" --wscale 0 --timestamp
 roundtrip "wscale 14" " --sack-perm --timestamp --wscale 14" \
 	--wscale 14 --timestamp --sack-perm
 roundtrip "ecn mss" " --mss 1400 --ecn" --ecn --mss 1400
+roundtrip "learn" " --sack-perm --timestamp --wscale 7 --mss 1460 --ecn --learn" \
+	--learn --ecn --mss 1460 --wscale 7 --sack-perm --timestamp
+roundtrip "learn sack" " --sack-perm --learn" --learn --sack-perm
+
+out=$("$XTRT" --learn 2>&1)
+expect_eq "xtrt rejects --learn alone" 2 "$?"
 
 out=$("$XTRT" --mss 100 2>&1)
 expect_eq "xtrt rejects --mss 100" 2 "$?"
@@ -468,6 +482,20 @@ s.sendall(b"ping"); sys.exit(s.recv(100) != b"ping")' &
 	SRV_PID=
 }
 live_synproxy
+
+# syngatestat -b: the kernel's listing of learned backends, aligned, ages
+# with their unit; a file in another format is refused.
+printf 'backend port mss wscale sack timestamp age\n198.18.2.2 8080 1200 7 yes no 12\n2001:db8:2::2 8081 1440 - no - 3\n' \
+	>"$TMP/backends"
+out=$("$STAT" -b -f "$TMP/backends")
+expect_eq "syngatestat -b table" "backend        port  mss   wscale  sack  timestamp  age
+198.18.2.2     8080  1200  7       yes   no         12s
+2001:db8:2::2  8081  1440  -       no    -          3s
+learned: 2" "$out"
+printf 'backend port mss wscale sack timestamp age\n1.2.3.4 80 1460\n' >"$TMP/backends"
+out=$("$STAT" -b -f "$TMP/backends" 2>&1)
+expect_eq "syngatestat -b refuses a short line" 1 "$?"
+expect_has "syngatestat -b says which line" "unexpected line: 1.2.3.4 80 1460" "$out"
 
 echo "$nskip skipped"
 echo "$npass passed, $nfail failed"
