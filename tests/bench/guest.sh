@@ -58,6 +58,7 @@
 # with or without the ESTABLISHED,RELATED accept first, established),
 # BENCH_BATCH (floodgen batch, 256),
 # BENCH_LEGIT_GAP (seconds between legitimate connections, 0.2),
+# BENCH_SYNGATE_OPTS (options added to SYNGATE's rule only, e.g. --learn),
 # BENCH_EST_DEBUG (1: log the gateway's counters and conntrack table
 # around each established-path replay), BENCH_INSN_PROFILE (1: print the
 # kernel's function addresses at the end, for scripts/bench.sh's
@@ -90,6 +91,8 @@ PERF=$(command -v perf 2>/dev/null || true)
 PROFILE=${BENCH_PROFILE:-$([ -n "$PERF" ] && echo 1 || echo 0)}
 PROFILE_PATHS=${BENCH_PROFILE_PATHS:-syn est}
 OPTS="--sack-perm --timestamp --wscale 7 --mss 1460"
+# Options for SYNGATE's rule only (e.g. --learn, which SYNPROXY has not).
+SYNGATE_OPTS=${BENCH_SYNGATE_OPTS:-}
 PORT=8080
 IPT=iptables-$BACKEND
 TMPD=$(mktemp -d /tmp/bench.XXXXXX)
@@ -220,12 +223,12 @@ setup() {
 	esac
 	case $cfg in
 	a|b)
-		local tgt=SYNGATE
-		[ "$cfg" = b ] && tgt=SYNPROXY
+		local tgt=SYNGATE extra=$SYNGATE_OPTS
+		[ "$cfg" = b ] && tgt=SYNPROXY extra=""
 		in_g $IPT -t raw -A PREROUTING -i gc+ -p tcp --syn --dport $PORT -j CT --notrack || return 1
 		# shellcheck disable=SC2086
 		in_g $IPT -A FORWARD -i gc+ -p tcp --dport $PORT -m state --state UNTRACKED,INVALID \
-			-j $tgt $OPTS || return 1
+			-j $tgt $OPTS $extra || return 1
 		in_g $IPT -A FORWARD -i gc+ -m state --state INVALID -j DROP || return 1
 		;;
 	c)

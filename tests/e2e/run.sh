@@ -52,7 +52,7 @@ E2E_LONG_NOSCALE_MIN=${E2E_LONG_NOSCALE_MIN:-0.5}
 # cookie lives at most 49.2 s)
 E2E_REPLAY_WAIT=${E2E_REPLAY_WAIT:-50}
 
-SCENARIOS="connect options no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack pmtu replay"
+SCENARIOS="connect options learn no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack pmtu replay"
 # Run on one backend only: the slow ones, and late-ack, which needs a
 # capture (seconds under TCG) and tests nothing the backend changes.
 HEAVY="flood lossy long-path late-ack replay"
@@ -277,6 +277,156 @@ options_small_mss() {
     if [ "$mss" != 1460 ]; then
         OPT_MSG="(b) expected our SYN-ACK to a client with MSS 1220 to announce 1460 (--mss), saw ${mss:-none}"
         return 1
+    fi
+}
+
+# learn: backends that do less than the rule offers. Three servers, each
+# on its own port: timestamps off, SACK off, MSS 1200 (TCP_MAXSEG). Behind
+# a --learn rule (SYNGATE only) the first connection to each is offered
+# the rule's options and the second only what the server showed; behind
+# the plain rule the same servers are offered everything (today's
+# behaviour, and SYNPROXY's). Then spoofed SYNs to many ports of the
+# --learn rule: they learn nothing, so the table does not grow.
+LEARN_PORT=8090         # the --learn rule: LEARN_PORT .. LEARN_PORT+99
+LEARN_MSS=1200
+
+# learn_conn PORT KIND: one 100 kB connection each way to a server on PORT
+# of KIND (ts, sack or mss, as above); LC_GOT = the client's "ts sack
+# snd_mss". Returns 1, with LC_GOT saying why, when it did not complete.
+learn_conn() {
+    local E2E_PORT=$1 kind=$2 so co rc maxseg=""
+    newfile so srv
+    newfile co cli
+    case $kind in
+        ts) in_srvns sysctl -q -w net.ipv4.tcp_timestamps=0 >/dev/null ;;
+        sack) in_srvns sysctl -q -w net.ipv4.tcp_sack=0 >/dev/null ;;
+        mss) maxseg="-M $LEARN_MSS" ;;
+    esac
+    # shellcheck disable=SC2086
+    if ! start_server "$so" -k 1 -n 100000 -T 10000 $maxseg; then
+        LC_GOT="the $kind server on port $E2E_PORT did not listen"
+        rc=1
+    else
+        client -n 100000 -T 10000 >"$co" 2>&1
+        rc=$?
+        wait_server 15
+        if [ $rc -ne 0 ] || ! grep -q "^client: ok .*rx=100000 tx=100000" "$co"; then
+            LC_GOT="the client of the $kind server on port $E2E_PORT failed: $(grep '^client:' "$co" | head -n 1)"
+            rc=1
+        else
+            LC_GOT="$(tcpinfo_field "$co" client tcpinfo ts) $(tcpinfo_field "$co" client tcpinfo sack) $(tcpinfo_field "$co" client tcpinfo snd_mss)"
+        fi
+    fi
+    in_srvns sysctl -q -w net.ipv4.tcp_timestamps=1 >/dev/null
+    in_srvns sysctl -q -w net.ipv4.tcp_sack=1 >/dev/null
+    return $rc
+}
+
+# learn_offered KIND "TS SACK MSS": what the client got of what a KIND
+# server refuses: "all" (as the rule offers) or "server" (as the server).
+learn_offered() {
+    local kind=$1 ts sack mss
+    read -r ts sack mss <<< "$2"
+    case $kind in
+        ts) [ "$ts" = 1 ] && echo all || echo server ;;
+        sack) [ "$sack" = 1 ] && echo all || echo server ;;
+        mss) [ "${mss:-0}" -gt $LEARN_MSS ] && echo all || echo server ;;
+    esac
+}
+
+# learn_table: the gateway's learned backends, "port mss wscale sack ts"
+# per line, for the --learn rule's ports.
+learn_table() {
+    in_gw cat /proc/net/syngate_backends 2>/dev/null |
+        awk -v lo=$LEARN_PORT -v hi=$((LEARN_PORT + 99)) \
+            'NR > 1 && $2 >= lo && $2 <= hi { print $2, $3, $4, $5, $6 }' | sort
+}
+
+# learn_flood: 20 SYNs to each of 40 ports of the --learn rule, from
+# spoofed sources.
+learn_flood() {
+    local port
+    for port in $(seq $((LEARN_PORT + 10)) $((LEARN_PORT + 49))); do
+        # shellcheck disable=SC2086
+        in_client "$PKTCRAFT" synflood $FAM_OPT --dst "$SRV_ADDR" --dport "$port" \
+            --src-net "$FLOOD_NET" --count 20 >/dev/null 2>&1
+    done
+}
+
+# learn_case KIND PORT: a KIND server behind the plain rule, then (SYNGATE)
+# twice behind the --learn rule on PORT; appends to LEARN_FIGS, or sets
+# LEARN_MSG and returns 1.
+learn_case() {
+    local kind=$1 port=$2 plain first second
+    if ! learn_conn "$E2E_PORT" "$kind"; then
+        LEARN_MSG="(plain rule) $LC_GOT"
+        return 1
+    fi
+    plain=$(learn_offered "$kind" "$LC_GOT")
+    LEARN_FIGS="$LEARN_FIGS $kind: plain=$plain($LC_GOT)"
+    if [ "$plain" != all ]; then
+        LEARN_MSG="expected the plain rule to offer the $kind server's client everything, saw client (ts sack snd_mss) $LC_GOT"
+        return 1
+    fi
+    [ "$T_TARGET" = SYNGATE ] || return 0
+    if ! learn_conn "$port" "$kind"; then
+        LEARN_MSG="(--learn, first connection) $LC_GOT"
+        return 1
+    fi
+    first=$(learn_offered "$kind" "$LC_GOT")
+    if ! learn_conn "$port" "$kind"; then
+        LEARN_MSG="(--learn, second connection) $LC_GOT"
+        return 1
+    fi
+    second=$(learn_offered "$kind" "$LC_GOT")
+    LEARN_FIGS="$LEARN_FIGS learn=$first,$second($LC_GOT)"
+    if [ "$first $second" != "all server" ]; then
+        LEARN_MSG="expected --learn to offer the $kind server's client everything the first time and only what the server does the second (all server), saw $first $second; client (ts sack snd_mss) $LC_GOT"
+        return 1
+    fi
+}
+
+sc_learn() {
+    local name=learn t0 kind i=0 before after gains table want mss rule=()
+    t0=$(now_s)
+    LEARN_FIGS=""
+    rule=(-i gc -p tcp -m tcp --dport "$LEARN_PORT:$((LEARN_PORT + 99))"
+          -m state --state "UNTRACKED,INVALID"
+          -j SYNGATE --sack-perm --timestamp --wscale 7 --mss 1460 --learn)
+    if [ "$T_TARGET" = SYNGATE ] && ! in_gw "$IPT" -I "$T_HOOK" 1 "${rule[@]}"; then
+        fail $name "expected the --learn rule to be inserted"
+        return
+    fi
+    before=$(target_stats_all)
+    for kind in ts sack mss; do
+        if ! learn_case $kind $((LEARN_PORT + i)); then
+            [ "$T_TARGET" = SYNGATE ] && in_gw "$IPT" -D "$T_HOOK" "${rule[@]}"
+            fail $name "$LEARN_MSG"
+            return
+        fi
+        i=$((i + 1))
+    done
+    if [ "$T_TARGET" != SYNGATE ]; then
+        pass $name "time=$(elapsed "$t0")s$LEARN_FIGS (no --learn in $T_TARGET)"
+        return
+    fi
+    after=$(target_stats_all)
+    gains=$(stats_gains "$before" "$after" synack_learned synack_rule)
+    table=$(learn_table | tr '\n' ';')
+    # the servers' own MSS on a 1500-byte link: 1460, or 1440 over IPv6
+    mss=$([ "$T_FAMILY" = 6 ] && echo 1440 || echo 1460)
+    want="$LEARN_PORT $mss 7 yes no;$((LEARN_PORT + 1)) $mss 7 no yes;$((LEARN_PORT + 2)) $LEARN_MSS 7 yes yes;"
+    learn_flood
+    after=$(learn_table | tr '\n' ';')
+    in_gw "$IPT" -D "$T_HOOK" "${rule[@]}"
+    if [ "$gains" != "3 3" ]; then
+        fail $name "expected synack_learned +3 and synack_rule +3, saw $gains"
+    elif [ "$table" != "$want" ]; then
+        fail $name "expected the learned backends (port mss wscale sack ts) '$want', saw '$table'"
+    elif [ "$after" != "$table" ]; then
+        fail $name "expected 800 spoofed SYNs to 40 ports to leave the table as it was ('$table'), saw '$after'"
+    else
+        pass $name "time=$(elapsed "$t0")s$LEARN_FIGS learned=$table flood: table unchanged"
     fi
 }
 
@@ -1773,6 +1923,7 @@ run_scenario() {
     case $sc in
         connect) sc_connect ;;
         options) sc_options ;;
+        learn) sc_learn ;;
         no-timestamps) sc_no_timestamps ;;
         flood) sc_flood ;;
         ackflood) sc_ackflood ;;

@@ -47,6 +47,7 @@ struct opts {
 	bool abort;		/* -R */
 	bool expect_reset;	/* -r */
 	bool download;		/* -D: only the server sends */
+	int maxseg;		/* -M: server's TCP_MAXSEG, 0 = route's */
 };
 
 /* State of one bidirectional transfer on a nonblocking socket. */
@@ -79,7 +80,7 @@ static void usage(const char *msg)
 	fprintf(stderr,
 		"usage:\n"
 		"  tcpxfer server [-6] -l ADDR -p PORT [-n BYTES] [-k COUNT] [-T TIMEOUT_MS] [-e] [-D]\n"
-		"                 [-R]\n"
+		"                 [-R] [-M MSS]\n"
 		"  tcpxfer client [-6] -c ADDR -p PORT [-n BYTES] [-k COUNT] [-s SRCPORT]\n"
 		"                 [-T TIMEOUT_MS] [-B SRCADDR] [-r] [-D]\n"
 		"Each side sends BYTES (default %llu) of a position-dependent pattern,\n"
@@ -88,7 +89,8 @@ static void usage(const char *msg)
 		"server: -k COUNT connections then exit (default: until SIGTERM);\n"
 		"        -T per-connection inactivity timeout (default %d ms);\n"
 		"        -e echo mode: read until EOF, print it, reply \"ok\\n\";\n"
-		"        -R reset each connection at once (SO_LINGER 0 close).\n"
+		"        -R reset each connection at once (SO_LINGER 0 close);\n"
+		"        -M MSS announced in the SYN-ACK (TCP_MAXSEG).\n"
 		"client: -k COUNT sequential connections, summary of connect latency;\n"
 		"        -T connect and inactivity timeout (default %d ms);\n"
 		"        -r expect the connection to be refused or reset.\n"
@@ -360,6 +362,12 @@ static int server_listen(const struct opts *o)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (o->v6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (o->maxseg && setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &o->maxseg,
+				    sizeof(o->maxseg)) < 0) {
+		perror("tcpxfer: TCP_MAXSEG");
+		close(fd);
+		return -1;
+	}
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0) {
 		perror("tcpxfer: bind/listen");
 		close(fd);
@@ -757,7 +765,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		o->server = true;
 	else if (strcmp(argv[1], "client"))
 		usage("mode must be server or client");
-	accepted = o->server ? "6l:p:n:k:T:eDR" : "6c:p:n:k:s:T:B:rD";
+	accepted = o->server ? "6l:p:n:k:T:eDRM:" : "6c:p:n:k:s:T:B:rD";
 	o->bytes = DEF_BYTES;
 	o->timeout_ms = o->server ? DEF_SRV_TIMEOUT_MS : DEF_CLI_TIMEOUT_MS;
 	optind = 2;
@@ -800,6 +808,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'D':
 			o->download = true;
+			break;
+		case 'M':
+			o->maxseg = (int)num_arg(optarg, 88, 65535, "MSS");
 			break;
 		default:
 			usage(NULL);
