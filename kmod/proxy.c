@@ -167,8 +167,8 @@ void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 	struct syngate_cookie_fields fields = {};
 	struct syngate_seg seg = {};
 	u32 now = syngate_now_ms();
+	struct syngate_via via;
 	struct sk_buff *skb;
-	int l3mdev;
 	int err;
 
 	syngate_stat_inc(sn, SYNGATE_STAT_SYN_RECEIVED);
@@ -183,11 +183,11 @@ void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 	/* Window 0: the client must wait for the server's real window. */
 	seg.window = 0;
 
-	l3mdev = syngate_l3mdev(p->skb);
+	syngate_via(p->skb, &via);
 	skb = syngate_build_reply(net, p->skb, p->flow.family, &p->flow.daddr,
 				  &p->flow.saddr, &seg);
 	p->skb = NULL;
-	err = skb ? syngate_send(net, skb, p->flow.family, l3mdev, &untracked) :
+	err = skb ? syngate_send(net, skb, p->flow.family, &via, &untracked) :
 		    -ENOMEM;
 	if (err)
 		syngate_count_xmit_err(sn, err);
@@ -320,7 +320,7 @@ int syngate_check_client_ack(struct net *net, const struct syngate_pkt *p,
  * server answers (stash.c), and held before the SYN leaves: the server's
  * SYN-ACK may be handled on another CPU (RPS, a multiqueue device) as
  * soon as it is sent, and would find nothing to release. Holding the
- * segment detaches it from its device, so the VRF it came in is read
+ * segment detaches it from its device, so where it came in is read
  * first.
  */
 void syngate_open_server(struct net *net, struct syngate_pkt *p,
@@ -328,9 +328,10 @@ void syngate_open_server(struct net *net, struct syngate_pkt *p,
 {
 	struct syngate_net *sn = syngate_pernet(net);
 	struct syngate_ct tmpl = { .ct = sn->tmpl, .ctinfo = IP_CT_NEW };
-	int l3mdev = syngate_l3mdev(p->skb);
+	struct syngate_via via;
 	struct sk_buff *skb;
 
+	syngate_via(p->skb, &via);
 	skb = syngate_build(net, p->flow.family, &p->flow.saddr,
 			    &p->flow.daddr, syn);
 	if (syngate_has_payload(p) &&
@@ -343,7 +344,7 @@ void syngate_open_server(struct net *net, struct syngate_pkt *p,
 		return;
 	}
 	syngate_count_xmit_err(sn, syngate_send(net, skb, p->flow.family,
-						l3mdev, &tmpl));
+						&via, &tmpl));
 }
 
 /* Step 4: the ACK the client would have sent the server. */
@@ -472,13 +473,14 @@ static void syngate_release_held(struct net *net, const struct syngate_pkt *p)
 	struct syngate_net *sn = syngate_pernet(net);
 	struct syngate_ct none = { .ctinfo = IP_CT_NEW };
 	struct syngate_flow flow;
+	struct syngate_via via;
 	struct sk_buff *skb;
 
 	syngate_client_flow(p, &flow);
+	syngate_via(p->skb, &via);
 	while ((skb = syngate_stash_take(&sn->stash, &flow)))
 		syngate_count_xmit_err(sn, syngate_send(net, skb, flow.family,
-							syngate_l3mdev(p->skb),
-							&none));
+							&via, &none));
 }
 
 /*

@@ -243,14 +243,15 @@ struct sk_buff *syngate_build_reply(struct net *net, struct sk_buff *oskb,
 }
 
 /**
- * syngate_l3mdev - the VRF a segment belongs to, for routing our answers
- * @skb: a received segment
- *
- * Return: the ifindex of its device's L3 master device, or 0.
+ * syngate_via - where a segment passed, for routing our answer to it
+ * @skb: a segment we answer: received (its input device) or leaving (its
+ *	output device)
+ * @via: filled in: its device's VRF and the device itself, or zeros
  */
-int syngate_l3mdev(const struct sk_buff *skb)
+void syngate_via(const struct sk_buff *skb, struct syngate_via *via)
 {
-	return skb->dev ? l3mdev_master_ifindex_rcu(skb->dev) : 0;
+	via->l3mdev = skb->dev ? l3mdev_master_ifindex_rcu(skb->dev) : 0;
+	via->ifindex = skb->dev ? skb->dev->ifindex : 0;
 }
 
 /*
@@ -259,12 +260,13 @@ int syngate_l3mdev(const struct sk_buff *skb)
  * FLOWI_FLAG_ANYSRC; that also spares the local-address check that
  * ip_route_me_harder() would make with a second FIB lookup.
  */
-static int syngate_route4(struct net *net, struct sk_buff *skb, int l3mdev)
+static int syngate_route4(struct net *net, struct sk_buff *skb,
+			  const struct syngate_via *via)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct flowi4 fl4 = {
-		.flowi4_l3mdev	= l3mdev,
+		.flowi4_l3mdev	= via->l3mdev,
 		.flowi4_mark	= skb->mark,
 		.flowi4_proto	= IPPROTO_TCP,
 		.flowi4_flags	= FLOWI_FLAG_ANYSRC,
@@ -283,13 +285,22 @@ static int syngate_route4(struct net *net, struct sk_buff *skb, int l3mdev)
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
-static int syngate_route6(struct net *net, struct sk_buff *skb, int l3mdev)
+/*
+ * A link-local (or loopback) destination means nothing without its
+ * interface: the one the segment we answer passed, as a socket would
+ * have bound it (the kernel's own SYNPROXY routes without one, and its
+ * SYN-ACK to a link-local client goes nowhere).
+ */
+static int syngate_route6(struct net *net, struct sk_buff *skb,
+			  const struct syngate_via *via)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct dst_entry *dst;
 	struct flowi6 fl6 = {
-		.flowi6_l3mdev	= l3mdev,
+		.flowi6_oif	= rt6_need_strict(&ip6h->daddr) ?
+				  via->ifindex : 0,
+		.flowi6_l3mdev	= via->l3mdev,
 		.flowi6_mark	= skb->mark,
 		.flowi6_proto	= IPPROTO_TCP,
 		.saddr		= ip6h->saddr,
@@ -307,7 +318,8 @@ static int syngate_route6(struct net *net, struct sk_buff *skb, int l3mdev)
 	return 0;
 }
 #else
-static int syngate_route6(struct net *net, struct sk_buff *skb, int l3mdev)
+static int syngate_route6(struct net *net, struct sk_buff *skb,
+			  const struct syngate_via *via)
 {
 	return -EAFNOSUPPORT;
 }
@@ -319,20 +331,20 @@ static int syngate_route6(struct net *net, struct sk_buff *skb, int l3mdev)
  * @skb: the segment, network and transport headers set, no route;
  *	always consumed
  * @family: NFPROTO_IPV4 or NFPROTO_IPV6
- * @l3mdev: the VRF to route in (syngate_l3mdev()), or 0
+ * @via: where the segment answered passed (syngate_via())
  * @sct: conntrack state to attach
  *
  * Return: 0 when handed to the output path, -EHOSTUNREACH.
  */
-int syngate_send(struct net *net, struct sk_buff *skb, u8 family, int l3mdev,
-		 const struct syngate_ct *sct)
+int syngate_send(struct net *net, struct sk_buff *skb, u8 family,
+		 const struct syngate_via *via, const struct syngate_ct *sct)
 {
 	int err;
 
 	if (family == NFPROTO_IPV6)
-		err = syngate_route6(net, skb, l3mdev);
+		err = syngate_route6(net, skb, via);
 	else
-		err = syngate_route4(net, skb, l3mdev);
+		err = syngate_route4(net, skb, via);
 	if (err) {
 		kfree_skb(skb);
 		return err;
@@ -370,7 +382,7 @@ void syngate_resend(struct net *net, struct sk_buff *skb, u8 family,
 /**
  * syngate_xmit - build a TCP segment and send it through routing
  * @net: network namespace
- * @oskb: the segment being answered (its VRF is used)
+ * @oskb: the segment being answered (routed like it: syngate_via())
  * @family: NFPROTO_IPV4 or NFPROTO_IPV6
  * @saddr: source address of the new segment
  * @daddr: destination address of the new segment
@@ -384,10 +396,12 @@ int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,
 		 const union nf_inet_addr *daddr,
 		 const struct syngate_seg *seg, const struct syngate_ct *sct)
 {
+	struct syngate_via via;
 	struct sk_buff *skb;
 
 	skb = syngate_build(net, family, saddr, daddr, seg);
 	if (!skb)
 		return -ENOMEM;
-	return syngate_send(net, skb, family, syngate_l3mdev(oskb), sct);
+	syngate_via(oskb, &via);
+	return syngate_send(net, skb, family, &via, sct);
 }

@@ -37,9 +37,18 @@ struct sk_buff *syngate_build_reply(struct net *net, struct sk_buff *oskb,
 				    const union nf_inet_addr *saddr,
 				    const union nf_inet_addr *daddr,
 				    const struct syngate_seg *seg);
-int syngate_l3mdev(const struct sk_buff *skb);
-int syngate_send(struct net *net, struct sk_buff *skb, u8 family, int l3mdev,
-		 const struct syngate_ct *sct);
+/*
+ * Where the segment we answer passed: our answer is routed the same way.
+ * Read before the segment is held or freed (its device goes with it).
+ */
+struct syngate_via {
+	int	l3mdev;		/* its VRF, or 0 */
+	int	ifindex;	/* its device: the scope of a link-local peer */
+};
+
+void syngate_via(const struct sk_buff *skb, struct syngate_via *via);
+int syngate_send(struct net *net, struct sk_buff *skb, u8 family,
+		 const struct syngate_via *via, const struct syngate_ct *sct);
 void syngate_resend(struct net *net, struct sk_buff *skb, u8 family,
 		    const struct syngate_ct *sct);
 int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,
