@@ -437,6 +437,13 @@ expect_retrans_ack_SYNGATE="delivered"
 # the download stalls: reference deviation "stall".
 expect_pmtu_SYNPROXY="stall"
 expect_pmtu_SYNGATE="ok"
+# link-local: a client of the gateway's link-local address. SYNGATE routes
+# its answers out of the interface the client's segments came in on
+# ("ok"); SYNPROXY routes its SYN-ACK without an interface, the lookup
+# finds none for fe80::/10, and the client's connect times out: reference
+# deviation "timeout".
+expect_link_local_SYNPROXY="timeout"
+expect_link_local_SYNGATE="ok"
 expect_odd_rst_SYNGATE="passed"
 expect_replay_SYNGATE="refused"
 

@@ -52,7 +52,7 @@ E2E_LONG_NOSCALE_MIN=${E2E_LONG_NOSCALE_MIN:-0.5}
 # cookie lives at most 49.2 s)
 E2E_REPLAY_WAIT=${E2E_REPLAY_WAIT:-50}
 
-SCENARIOS="connect options learn no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack pmtu replay"
+SCENARIOS="connect options learn dnat link-local no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack pmtu replay"
 # Run on one backend only: the slow ones, and late-ack, which needs a
 # capture (seconds under TCG) and tests nothing the backend changes.
 HEAVY="flood lossy long-path late-ack replay"
@@ -427,6 +427,115 @@ sc_learn() {
         fail $name "expected 800 spoofed SYNs to 40 ports to leave the table as it was ('$table'), saw '$after'"
     else
         pass $name "time=$(elapsed "$t0")s$LEARN_FIGS learned=$table flood: table unchanged"
+    fi
+}
+
+# dnat: a port forward. The client connects to the gateway's own address,
+# port DNAT_PORT, which nat PREROUTING forwards to the server's E2E_PORT.
+# SYNs are untracked, so no DNAT rule sees them: they are addressed to
+# the gateway and the target's rule must be on INPUT; the SYN the target
+# sends the server leaves through LOCAL_OUT, so the DNAT rule must be in
+# nat OUTPUT too (README, xt_SYNGATE(8)). FORWARD combinations only: the
+# server must be a separate host.
+DNAT_PORT=80
+
+# dnat_rules -A|-D: the port-forward ruleset, added or deleted.
+dnat_rules() {
+    local op=$1 gw to
+    if [ "$T_FAMILY" = 6 ]; then
+        gw=2001:db8:1::1 to="[$SRV_ADDR]:$E2E_PORT"
+    else
+        gw=198.18.1.1 to="$SRV_ADDR:$E2E_PORT"
+    fi
+    in_gw "$IPT" "$op" INPUT -i gc -p tcp -m tcp --dport $DNAT_PORT \
+        -m state --state UNTRACKED,INVALID -j "$T_TARGET" \
+        --sack-perm --timestamp --wscale 7 --mss 1460 &&
+    in_gw "$IPT" "$op" INPUT -i gc -p tcp -m tcp --dport $DNAT_PORT \
+        -m state --state INVALID -j DROP &&
+    in_gw "$IPT" -t nat "$op" PREROUTING -i gc -d "$gw" -p tcp --dport $DNAT_PORT \
+        -j DNAT --to-destination "$to" &&
+    in_gw "$IPT" -t nat "$op" OUTPUT -d "$gw" -p tcp --dport $DNAT_PORT \
+        -j DNAT --to-destination "$to"
+    DNAT_GW=$gw
+}
+
+sc_dnat() {
+    local name=dnat t0 so co rc peer
+    t0=$(now_s)
+    newfile so srv
+    newfile co cli
+    if ! dnat_rules -A; then
+        dnat_rules -D 2>/dev/null
+        fail $name "expected the port-forward ruleset to be inserted"
+        return
+    fi
+    stat_delta_begin
+    if ! start_server "$so" -k 1 -T 10000; then
+        dnat_rules -D
+        fail $name "expected the server to listen"
+        return
+    fi
+    # shellcheck disable=SC2086
+    in_client "$TCPXFER" client $FAM_OPT -c "$DNAT_GW" -p $DNAT_PORT -T 10000 >"$co" 2>&1
+    rc=$?
+    wait_server 15
+    stat_delta_end
+    dnat_rules -D
+    peer=$(kv "$so" "server: ok" peer)
+    if [ $rc -ne 0 ] || ! grep -q "^client: ok .*rx=1048576 tx=1048576" "$co"; then
+        fail $name "expected the client of $DNAT_GW port $DNAT_PORT ok with 1 MiB each way, saw: $(grep '^client:' "$co" | head -n 1) $(stat_str)"
+    elif ! grep -q "^server: ok .*rx=1048576 tx=1048576" "$so"; then
+        fail $name "expected the server ok, saw: $(grep '^server:' "$so" | tail -n 1)"
+    elif [ "${peer%:*}" != "$CLI_ADDR" ]; then
+        fail $name "expected the server to see the client's own address $CLI_ADDR, saw peer=$peer"
+    elif [ "$D_SYN" -ne 1 ] || [ "$D_VAL" -ne 1 ]; then
+        fail $name "expected syn_received +1 and cookie_valid +1, saw $(stat_str)"
+    else
+        pass $name "time=$(elapsed "$t0")s $DNAT_GW:$DNAT_PORT -> $SRV_ADDR:$E2E_PORT peer=${peer:-?} total_us=$(kv "$co" "client: ok" total_us) $(stat_str)"
+    fi
+}
+
+# link-local: an on-link client connects to the gateway's link-local
+# address (fe80::/10, IPv6 INPUT only). Such an address means nothing
+# without its interface: our SYN-ACK and the segments after it must be
+# routed out of the interface the client's segments came in on.
+sc_link_local() {
+    local name=link-local t0 so co rc gwll want seen SRV_ADDR
+    t0=$(now_s)
+    newfile so srv
+    newfile co cli
+    gwll=$(in_gw ip -6 addr show dev gc scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2; exit }')
+    if [ -z "$gwll" ]; then
+        fail $name "(setup) expected a link-local address on the gateway's gc"
+        return
+    fi
+    stat_delta_begin
+    SRV_ADDR="$gwll%gc"
+    if ! start_server "$so" -k 1 -T 10000; then
+        fail $name "expected the server to listen on $SRV_ADDR"
+        return
+    fi
+    # shellcheck disable=SC2086
+    in_client "$TCPXFER" client $FAM_OPT -c "$gwll%c0" -p "$E2E_PORT" -T 5000 >"$co" 2>&1
+    rc=$?
+    want=$(expect link_local)
+    if [ $rc -eq 0 ] && grep -q "^client: ok .*rx=1048576 tx=1048576" "$co"; then
+        seen=ok
+        wait_server 15
+    elif grep -q "^client: FAIL stage=connect reason=Connection timed out" "$co"; then
+        seen=timeout
+    else
+        seen="failed: $(grep '^client:' "$co" | head -n 1)"
+    fi
+    stat_delta_end
+    if [ "$seen" != "$want" ]; then
+        fail $name "expected the client of $gwll%c0 $want (1 MiB each way), saw $seen $(stat_str)"
+    elif [ "$seen" = ok ] && { [ "$D_SYN" -ne 1 ] || [ "$D_VAL" -ne 1 ]; }; then
+        fail $name "expected syn_received +1 and cookie_valid +1, saw $(stat_str)"
+    elif [ "$seen" = ok ]; then
+        pass $name "time=$(elapsed "$t0")s $gwll total_us=$(kv "$co" "client: ok" total_us) $(stat_str)"
+    else
+        pass $name "time=$(elapsed "$t0")s reference-deviation=$seen (SYN-ACK routed without an interface) $(stat_str)"
     fi
 }
 
@@ -1924,6 +2033,8 @@ run_scenario() {
         connect) sc_connect ;;
         options) sc_options ;;
         learn) sc_learn ;;
+        dnat) sc_dnat ;;
+        link-local) sc_link_local ;;
         no-timestamps) sc_no_timestamps ;;
         flood) sc_flood ;;
         ackflood) sc_ackflood ;;
@@ -1956,6 +2067,17 @@ default_targets() {
 }
 
 # run_combo TARGET BACKEND FAMILY HOOK
+# applies SCENARIO: does it exist in this combination? dnat needs the
+# server on another host (FORWARD); link-local needs it on the gateway,
+# over IPv6.
+applies() {
+    case $1 in
+        dnat) [ "$T_HOOK" = FORWARD ] ;;
+        link-local) [ "$T_HOOK$T_FAMILY" = INPUT6 ] ;;
+        *) return 0 ;;
+    esac
+}
+
 run_combo() {
     local target=$1 backend=$2 family=$3 hook=$4 t0 idx sc rc
     t0=$(now_s)
@@ -1990,6 +2112,7 @@ run_combo() {
                 [ "$family$hook" != 4FORWARD ] && [ "$family$hook" != 6INPUT ]; then
             continue
         fi
+        applies "$sc" || continue
         run_scenario "$sc"
     done
     e2e_teardown

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -128,9 +129,22 @@ static int make_sockaddr(bool v6, const char *addr, uint16_t port,
 	memset(ss, 0, sizeof(*ss));
 	if (v6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		const char *scope = strchr(addr, '%');
+		char host[INET6_ADDRSTRLEN];
 
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(port);
+		/* ADDR%IFNAME: a link-local address and its interface */
+		if (scope) {
+			if ((size_t)(scope - addr) >= sizeof(host))
+				return -1;
+			memcpy(host, addr, scope - addr);
+			host[scope - addr] = '\0';
+			addr = host;
+			s6->sin6_scope_id = if_nametoindex(scope + 1);
+			if (!s6->sin6_scope_id)
+				return -1;
+		}
 		if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1)
 			return -1;
 		*len = sizeof(*s6);
