@@ -498,7 +498,8 @@ sc_dnat() {
 # link-local: an on-link client connects to the gateway's link-local
 # address (fe80::/10, IPv6 INPUT only). Such an address means nothing
 # without its interface: our SYN-ACK and the segments after it must be
-# routed out of the interface the client's segments came in on.
+# routed out of the interface the client's segments came in on, not the
+# first one with a link-local route.
 sc_link_local() {
     local name=link-local t0 so co rc gwll want seen SRV_ADDR
     t0=$(now_s)
@@ -509,6 +510,12 @@ sc_link_local() {
         fail $name "(setup) expected a link-local address on the gateway's gc"
         return
     fi
+    # Every interface has a route to fe80::/64; without an interface the
+    # lookup takes the first, which is gc's only by the order the links
+    # came up. Put gs's first, as on a gateway whose client side came up
+    # last: only an answer routed by its interface gets to the client.
+    in_gw ip -6 route del fe80::/64 dev gc
+    in_gw ip -6 route add fe80::/64 dev gc
     stat_delta_begin
     SRV_ADDR="$gwll%gc"
     if ! start_server "$so" -k 1 -T 10000; then
