@@ -4,7 +4,9 @@
  * of a rule's options. Kernel glue only for the lock and the allocation:
  * the caller passes the clock, so KUnit drives expiry and replacement.
  */
+#include <linux/jhash.h>
 #include <linux/minmax.h>
+#include <linux/netfilter.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -63,7 +65,7 @@ struct syngate_learn *syngate_learn_alloc(void)
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return NULL;
-	get_random_bytes(&t->key, sizeof(t->key));
+	t->seed = get_random_u32();
 	for (i = 0; i < SYNGATE_LEARN_SETS; i++)
 		seqlock_init(&t->set[i].lock);
 	return t;
@@ -71,31 +73,28 @@ struct syngate_learn *syngate_learn_alloc(void)
 
 void syngate_learn_free(struct syngate_learn *t)
 {
-	kfree_sensitive(t);
+	kfree(t);
 }
 
+/*
+ * jhash, not siphash: every SYN pays for this lookup, and only servers
+ * that completed a handshake with a genuine cookie are ever inserted, so
+ * nobody can aim collisions at a set; the random seed spreads them anyway.
+ */
 static struct syngate_learn_set *syngate_learn_set(struct syngate_learn *t,
 						   const struct syngate_flow *f)
 {
-	struct {
-		union nf_inet_addr	addr;
-		__be16			port;
-		u8			family;
-		u8			pad;
-	} id = {
-		.addr	= f->daddr,
-		.port	= f->dport,
-		.family	= f->family,
-	};
+	u32 h = jhash2(f->daddr.all, ARRAY_SIZE(f->daddr.all),
+		       t->seed ^ ((u32)f->family << 16 | (__force u16)f->dport));
 
-	return &t->set[siphash(&id, sizeof(id), &t->key) % SYNGATE_LEARN_SETS];
+	return &t->set[h % SYNGATE_LEARN_SETS];
 }
 
 static bool syngate_backend_is(const struct syngate_backend *b,
 			       const struct syngate_flow *f)
 {
-	return b->family == f->family && b->port == f->dport &&
-	       !memcmp(&b->addr, &f->daddr, sizeof(b->addr));
+	return b->port == f->dport && b->family == f->family &&
+	       nf_inet_addr_cmp(&b->addr, &f->daddr);
 }
 
 static bool syngate_backend_live(const struct syngate_backend *b,

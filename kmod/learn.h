@@ -9,7 +9,7 @@
  * that completed a handshake with a client whose cookie was genuine.
  * Bounded: a fixed table allocated when the first --learn rule is added,
  * SYNGATE_LEARN_SETS sets of SYNGATE_LEARN_WAYS entries, hashed with a
- * random key; a new backend takes an empty or expired way of its set, or
+ * random seed; a new backend takes an empty or expired way of its set, or
  * the oldest one. Nothing is allocated after that.
  *
  * A fact about an option is known only when our SYN asked for it: a server
@@ -25,7 +25,6 @@
 
 #include <linux/jiffies.h>
 #include <linux/seqlock.h>
-#include <linux/siphash.h>
 #include <linux/types.h>
 
 #include "cookie.h"
@@ -64,7 +63,7 @@ struct syngate_learn_set {
 };
 
 struct syngate_learn {
-	siphash_key_t		key;
+	u32			seed;	/* of the set hash */
 	struct syngate_learn_set set[SYNGATE_LEARN_SETS];
 };
 
