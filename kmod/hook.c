@@ -533,20 +533,38 @@ static bool syngate_vrf_first_pass(const struct nf_hook_state *state)
 	       netif_is_l3_master(state->out);
 }
 
-/* An ICMP error toward the server about one of its segments (icmp.c). */
+/*
+ * An ICMP error toward the server about one of its segments. One from
+ * beyond this host quotes the segment as seqadj shifted it: the server
+ * gets its own number back (icmp.c). One this host made (skb->sk: its
+ * ICMP socket; the forwarding path's MTU check) quotes it unshifted:
+ * the number stays. Either way, conntrack's confirm hook would next run
+ * seqadj over the error as if it were a TCP segment of the entry
+ * (nf_confirm() does not look at the protocol), rewriting the ICMP
+ * header and the quoted IP header as sequence numbers and a checksum: a
+ * Packet Too Big then fails the server's sanity checks (its quoted
+ * source address is no longer the server's). The error needs no
+ * confirming, its entry is confirmed: it goes on untracked.
+ */
 static unsigned int syngate_hook_icmp(const struct nf_hook_state *state,
 				      struct sk_buff *skb,
 				      const struct nf_conn *ct)
 {
 	struct syngate_net *sn = syngate_pernet(state->net);
-	int ret = syngate_icmp_untranslate(skb, state->pf, ct);
+	int ret = 0;
 
+	if (!skb->sk)
+		ret = syngate_icmp_untranslate(skb, state->pf, ct);
 	if (ret < 0) {
 		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOMEM);
 		return NF_DROP;
 	}
 	if (ret)
 		syngate_stat_inc(sn, SYNGATE_STAT_ICMP_FIXED);
+	if (test_bit(IPS_SEQ_ADJUST_BIT, &ct->status)) {
+		nf_reset_ct(skb);
+		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+	}
 	return NF_ACCEPT;
 }
 
@@ -566,13 +584,9 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 	sp = nfct_synproxy(ct);
 	if (!sp || nf_is_loopback_packet(skb))
 		return NF_ACCEPT;
-	/*
-	 * An ICMP error about a server segment, toward the server. One this
-	 * host made (skb->sk: its ICMP socket; the forwarding path's MTU
-	 * check) quotes the segment before seqadj shifted it: leave it.
-	 */
+	/* an ICMP error about a server segment, toward the server */
 	if (ctinfo == IP_CT_RELATED)
-		return skb->sk ? NF_ACCEPT : syngate_hook_icmp(state, skb, ct);
+		return syngate_hook_icmp(state, skb, ct);
 	thoff = syngate_thoff(skb, state->pf);
 	if (thoff < 0)
 		return NF_ACCEPT;
