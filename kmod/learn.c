@@ -6,6 +6,7 @@
  */
 #include <linux/jhash.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/netfilter.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -62,7 +63,8 @@ struct syngate_learn *syngate_learn_alloc(void)
 	struct syngate_learn *t;
 	unsigned int i;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	/* about 11 KiB: no need for contiguous pages */
+	t = kvzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return NULL;
 	t->seed = get_random_u32();
@@ -73,7 +75,7 @@ struct syngate_learn *syngate_learn_alloc(void)
 
 void syngate_learn_free(struct syngate_learn *t)
 {
-	kfree(t);
+	kvfree(t);
 }
 
 /*
