@@ -43,6 +43,8 @@
 #   e  rules only: (a)'s raw and filter rules, the target never reached
 #      (established path: (a)/(e) is the target's own per-segment cost,
 #      (e)/(d) the cost of the rules any SYN-proxy deployment adds)
+#   l  (a) with --learn (not in the defaults: BENCH_CONFIGS=abl compares
+#      a SYN-ACK bounded by what the server showed with a plain one)
 #
 # Env (all optional): BENCH_CONFIGS (abc), BENCH_BULK_CONFIGS (abde),
 # BENCH_RATES ("2000 5000 0"; 0 = as fast as the generator can),
@@ -58,7 +60,6 @@
 # with or without the ESTABLISHED,RELATED accept first, established),
 # BENCH_BATCH (floodgen batch, 256),
 # BENCH_LEGIT_GAP (seconds between legitimate connections, 0.2),
-# BENCH_SYNGATE_OPTS (options added to SYNGATE's rule only, e.g. --learn),
 # BENCH_EST_DEBUG (1: log the gateway's counters and conntrack table
 # around each established-path replay), BENCH_INSN_PROFILE (1: print the
 # kernel's function addresses at the end, for scripts/bench.sh's
@@ -91,8 +92,6 @@ PERF=$(command -v perf 2>/dev/null || true)
 PROFILE=${BENCH_PROFILE:-$([ -n "$PERF" ] && echo 1 || echo 0)}
 PROFILE_PATHS=${BENCH_PROFILE_PATHS:-syn est}
 OPTS="--sack-perm --timestamp --wscale 7 --mss 1460"
-# Options for SYNGATE's rule only (e.g. --learn, which SYNPROXY has not).
-SYNGATE_OPTS=${BENCH_SYNGATE_OPTS:-}
 PORT=8080
 IPT=iptables-$BACKEND
 TMPD=$(mktemp -d /tmp/bench.XXXXXX)
@@ -217,14 +216,15 @@ setup() {
 	# first). BENCH_RULES=manpage leaves that rule out: the man page's
 	# rules alone.
 	case $RULES:$cfg in
-	established:[abde])
+	established:[abdel])
 		in_g $IPT -A FORWARD -m state --state ESTABLISHED,RELATED -j ACCEPT || return 1
 		;;
 	esac
 	case $cfg in
-	a|b)
-		local tgt=SYNGATE extra=$SYNGATE_OPTS
-		[ "$cfg" = b ] && tgt=SYNPROXY extra=""
+	a|b|l)
+		local tgt=SYNGATE extra=""
+		[ "$cfg" = b ] && tgt=SYNPROXY
+		[ "$cfg" = l ] && extra=--learn
 		in_g $IPT -t raw -A PREROUTING -i gc+ -p tcp --syn --dport $PORT -j CT --notrack || return 1
 		# shellcheck disable=SC2086
 		in_g $IPT -A FORWARD -i gc+ -p tcp --dport $PORT -m state --state UNTRACKED,INVALID \
@@ -591,7 +591,7 @@ modprobe dummy 2>/dev/null
 echo "BENCH info kernel=$(uname -r) backend=$BACKEND rules=$RULES secs=$SECS reps=$REPS rates=${RATES// /,}" \
 	"bulk_bytes=$BULK mem_syns=$MEMSYNS batch=$BATCH cpus=$NCPU"
 
-names() { case $1 in a) echo SYNGATE ;; b) echo SYNPROXY ;; c) echo syncookies ;; d) echo none ;; e) echo rules-only ;; esac; }
+names() { case $1 in a) echo SYNGATE ;; b) echo SYNPROXY ;; c) echo syncookies ;; d) echo none ;; e) echo rules-only ;; l) echo SYNGATE-learn ;; esac; }
 
 ALL=$(echo "$CONFIGS$BULK_CONFIGS" | fold -w1 | awk '!s[$0]++' | tr -d '\n')
 has() { case $1 in *"$2"*) return 0 ;; esac; return 1; }

@@ -25,9 +25,11 @@ import statistics
 import subprocess
 import sys
 
-NAMES = {"a": "SYNGATE", "b": "SYNPROXY", "c": "syncookies", "d": "none", "e": "rules-only"}
+NAMES = {"a": "SYNGATE", "b": "SYNPROXY", "c": "syncookies", "d": "none", "e": "rules-only",
+         "l": "SYNGATE-learn"}
 # what SYNGATE (a) is compared with, and the tag of each ratio line
-OTHERS = (("b", "synproxy"), ("c", "syncookies"), ("d", "none"), ("e", "rulesonly"))
+OTHERS = (("b", "synproxy"), ("c", "syncookies"), ("d", "none"), ("e", "rulesonly"),
+          ("l", "learn"))
 HZ = 100.0
 IDLE = {"native_safe_halt", "default_idle", "amd_e400_idle", "default_idle_call",
         "cpuidle_idle_call", "do_idle", "acpi_idle_do_entry", "mwait_idle"}
@@ -376,7 +378,7 @@ def main():
         "mem_ct_slab_objs_growth": "nf_conntrack slab objects growth",
         "mem_slab_kb_growth": "Slab kB growth (whole guest)",
     }
-    cfgs = [c for c in "abcde" if any(c in summary[f] for f in summary)]
+    cfgs = [c for c in "abcdel" if any(c in summary[f] for f in summary)]
     print("\n== Summary per configuration (median [min-max])")
     hdr = ["figure"] + [NAMES[c] for c in cfgs]
     rows = [[desc.get(f, f)] + [cell(summary[f].get(c)) for c in cfgs] for f in order]
