@@ -21,6 +21,11 @@
 /* Offer no more than the server's last SYN-ACK showed (SYNGATE only). */
 #define XT_SYNGATE_OPT_LEARN		0x20
 #define XT_SYNGATE_OPT_MASK		0x3f
+/* What --learn can bound: a rule with --learn needs one of them. */
+#define XT_SYNGATE_OPT_LEARNABLE	(XT_SYNGATE_OPT_MSS | \
+					 XT_SYNGATE_OPT_WSCALE | \
+					 XT_SYNGATE_OPT_SACK_PERM | \
+					 XT_SYNGATE_OPT_TIMESTAMP)
 
 /* Bounds checked by both the plugin and the kernel's checkentry. */
 #define XT_SYNGATE_WSCALE_MAX		14

@@ -16,7 +16,7 @@
 static inline struct syngate_learn *syngate_backends(struct syngate_net *sn)
 {
 	/* pairs with the release in syngate_backends_enable(): seqlocks and
-	 * key initialised before the pointer is seen
+	 * seed initialised before the pointer is seen
 	 */
 	return smp_load_acquire(&sn->learn);
 }

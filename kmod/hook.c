@@ -437,24 +437,6 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 }
 
 /*
- * A client segment reaches this hook after NAT (DNAT toward a backend,
- * masquerade toward the servers), but its cookie was made from the
- * addresses and ports the client sent, and our SYN was sent with them:
- * the entry our SYN created keeps them as its original tuple.
- */
-static void syngate_orig_flow(const struct nf_conn *ct,
-			      struct syngate_flow *flow)
-{
-	const struct nf_conntrack_tuple *t =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-
-	flow->saddr = t->src.u3;
-	flow->daddr = t->dst.u3;
-	flow->sport = t->src.u.tcp.port;
-	flow->dport = t->dst.u.tcp.port;
-}
-
-/*
  * Out of line on purpose: Debian's kernels zero every stack variable
  * (INIT_STACK_ALL_ZERO), and the copy of the segment the handshake works
  * on would cost the hook a memset for every segment that passes it.

@@ -105,6 +105,18 @@ static bool syngate_backend_live(const struct syngate_backend *b,
 	return b->family && time_before(now, b->born + SYNGATE_LEARN_TTL);
 }
 
+/* The way that holds @f's backend, live or not, or NULL. */
+static struct syngate_backend *syngate_learn_find(struct syngate_learn_set *set,
+						  const struct syngate_flow *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < SYNGATE_LEARN_WAYS; i++)
+		if (syngate_backend_is(&set->way[i], f))
+			return &set->way[i];
+	return NULL;
+}
+
 /**
  * syngate_learn_lookup - the facts about a SYN's server, if still live
  * @t: the table
@@ -121,22 +133,16 @@ bool syngate_learn_lookup(struct syngate_learn *t,
 			  struct syngate_learned *out)
 {
 	struct syngate_learn_set *set = syngate_learn_set(t, flow);
-	unsigned int seq, i;
+	const struct syngate_backend *b;
+	unsigned int seq;
 	bool found;
 
 	do {
 		seq = read_seqbegin(&set->lock);
-		found = false;
-		for (i = 0; i < SYNGATE_LEARN_WAYS; i++) {
-			const struct syngate_backend *b = &set->way[i];
-
-			if (syngate_backend_is(b, flow) &&
-			    syngate_backend_live(b, now)) {
-				*out = b->facts;
-				found = true;
-				break;
-			}
-		}
+		b = syngate_learn_find(set, flow);
+		found = b && syngate_backend_live(b, now);
+		if (found)
+			*out = b->facts;
 	} while (read_seqretry(&set->lock, seq));
 	return found;
 }
@@ -149,11 +155,11 @@ static struct syngate_backend *syngate_learn_way(struct syngate_learn_set *set,
 						 unsigned long now)
 {
 	struct syngate_backend *oldest = &set->way[0];
+	struct syngate_backend *own = syngate_learn_find(set, f);
 	unsigned int i;
 
-	for (i = 0; i < SYNGATE_LEARN_WAYS; i++)
-		if (syngate_backend_is(&set->way[i], f))
-			return &set->way[i];
+	if (own)
+		return own;
 	for (i = 0; i < SYNGATE_LEARN_WAYS; i++) {
 		struct syngate_backend *b = &set->way[i];
 

@@ -437,6 +437,27 @@ static u32 syngate_scales(const struct nf_conn_synproxy *sp,
 	return syngate_its_pack(0, ours, client > 0 ? client : 0);
 }
 
+/**
+ * syngate_orig_flow - the flow a connection's client sent, before any NAT
+ * @ct: the connection
+ * @flow: its addresses and ports filled in (not its family)
+ *
+ * A client segment reaches the hook after NAT (DNAT toward a backend,
+ * masquerade toward the servers), but its cookie was made from the
+ * addresses and ports the client sent, and our SYN was sent with them:
+ * the entry our SYN created keeps them as its original tuple.
+ */
+void syngate_orig_flow(const struct nf_conn *ct, struct syngate_flow *flow)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	flow->saddr = t->src.u3;
+	flow->daddr = t->dst.u3;
+	flow->sport = t->src.u.tcp.port;
+	flow->dport = t->dst.u.tcp.port;
+}
+
 /* The flow client -> server of a server segment. */
 static void syngate_client_flow(const struct syngate_pkt *p,
 				struct syngate_flow *flow)
@@ -486,7 +507,7 @@ static void syngate_release_held(struct net *net, const struct syngate_pkt *p)
 /*
  * What the server's SYN-ACK shows of it goes to the table of backends
  * (learn.h), under the address the target looks it up by: where the
- * client sent its SYN (the entry's original tuple, before any NAT). Our
+ * client sent its SYN (syngate_orig_flow()). Our
  * SYN offered window scale and SACK when conntrack saw them on it, and
  * timestamps when "its" still holds our TSval.
  */
@@ -495,17 +516,14 @@ static void syngate_learn_server(struct syngate_net *sn,
 				 const struct nf_conn_synproxy *sp,
 				 const struct syngate_pkt *p)
 {
-	const struct nf_conntrack_tuple *t =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	u8 seen = ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].flags;
 	struct syngate_learn *table = syngate_backends(sn);
-	struct syngate_flow flow = {};
+	struct syngate_flow flow;
 	u8 asked = 0;
 
 	if (!table)
 		return;
-	flow.daddr = t->dst.u3;
-	flow.dport = t->dst.u.tcp.port;
+	syngate_orig_flow(ct, &flow);
 	flow.family = p->flow.family;
 	if (seen & IP_CT_TCP_FLAG_WINDOW_SCALE)
 		asked |= XT_SYNGATE_OPT_WSCALE;

@@ -40,6 +40,7 @@ struct syngate_pkt {
 };
 
 void syngate_count_xmit_err(struct syngate_net *sn, int err);
+void syngate_orig_flow(const struct nf_conn *ct, struct syngate_flow *flow);
 void syngate_drop_held(struct net *net, const struct syngate_pkt *p,
 		       bool orig);
 int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,

@@ -144,7 +144,7 @@ static int syngate_check_info(const struct xt_syngate_info *info)
 	}
 	/* --learn only lowers or removes what the rule offers (learn.c) */
 	if ((info->options & XT_SYNGATE_OPT_LEARN) &&
-	    !(info->options & (SYNGATE_LEARN_OPTS | XT_SYNGATE_OPT_MSS))) {
+	    !(info->options & XT_SYNGATE_OPT_LEARNABLE)) {
 		pr_info_ratelimited("--learn without --mss, --wscale, --sack-perm or --timestamp has nothing to learn\n");
 		return -EINVAL;
 	}

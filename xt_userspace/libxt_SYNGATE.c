@@ -24,11 +24,6 @@
  */
 #define SYNGATE_TS_CARRIED	XT_SYNGATE_OPT_ECN
 
-/* What --learn can bound (kmod/learn.h). */
-#define SYNGATE_LEARNABLE	(XT_SYNGATE_OPT_MSS | XT_SYNGATE_OPT_WSCALE | \
-				 XT_SYNGATE_OPT_SACK_PERM | \
-				 XT_SYNGATE_OPT_TIMESTAMP)
-
 enum {
 	O_SACK_PERM = 0,
 	O_TIMESTAMP,
@@ -114,7 +109,7 @@ static void syngate_check(struct xt_fcheck_call *cb)
 
 	/* --learn only lowers what the rule offers: it needs something */
 	if ((info->options & XT_SYNGATE_OPT_LEARN) &&
-	    !(info->options & SYNGATE_LEARNABLE))
+	    !(info->options & XT_SYNGATE_OPT_LEARNABLE))
 		xtables_error(PARAMETER_PROBLEM, "SYNGATE: --learn needs at "
 			      "least one of --mss, --wscale, --sack-perm, "
 			      "--timestamp: it bounds what they offer by what "
