@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * SYNGATE's SYN cookie: make and check. The layout and its reasons are in
- * cookie.h.
+ * cookie.h. Built three times from this one source: into the module, into
+ * the XDP program (xt_userspace/syngate_xdp.bpf.c) and into host tests.
  */
+#ifdef __KERNEL__
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <net/tcp.h>
+#endif
 
 #include "cookie.h"
 
@@ -120,7 +123,11 @@ static u32 syngate_mac4(const siphash_key_t *key,
 	return siphash_4u64(addrs, ports, meta, d->tsval, key) >> 32;
 }
 
-/* IPv6 message: one fixed layout, so no padding byte is ever left unset. */
+/*
+ * IPv6 message: one fixed layout, so no padding byte is ever left unset.
+ * Its u64 member aligns it as siphash() reads fastest (SIPHASH_ALIGNMENT
+ * is a u64's alignment).
+ */
 struct syngate_mac6_msg {
 	struct in6_addr	saddr;
 	struct in6_addr	daddr;
@@ -130,7 +137,7 @@ struct syngate_mac6_msg {
 	u64		meta;
 	u32		tsval;
 	u32		zero;
-} __aligned(SIPHASH_ALIGNMENT);
+};
 
 static u32 syngate_mac6(const siphash_key_t *key,
 			const struct syngate_flow *f,
@@ -172,21 +179,6 @@ static u32 syngate_fields_pack(const struct syngate_cookie_data *data,
 	return bits;
 }
 
-static void syngate_fields_unpack(const struct syngate_cookie_data *data,
-				  u32 cookie,
-				  struct syngate_cookie_fields *fields)
-{
-	fields->mss_idx = (cookie >> SYNGATE_COOKIE_MSS_SHIFT) &
-			  SYNGATE_COOKIE_MSS_MASK;
-	fields->ws_idx = SYNGATE_WS_NONE;
-	fields->sack = false;
-	if (!data->has_ts) {
-		fields->ws_idx = (cookie >> SYNGATE_COOKIE_WS_SHIFT) &
-				 SYNGATE_COOKIE_WS_MASK;
-		fields->sack = cookie & SYNGATE_COOKIE_SACK;
-	}
-}
-
 /*
  * The MAC covers the slot, the layout and the fields: the fields' bits as
  * the cookie carries them, one place down, beside the layout bit. With
@@ -225,6 +217,27 @@ u32 syngate_cookie_make(const siphash_key_t *key,
 	return (mac & syngate_mac_mask(data)) |
 	       syngate_fields_pack(data, fields) |
 	       (slot & SYNGATE_COOKIE_SLOT_MASK);
+}
+
+/*
+ * Checking is the target's job alone: the XDP program only makes cookies,
+ * and BPF functions take at most five arguments.
+ */
+#ifndef __bpf__
+
+static void syngate_fields_unpack(const struct syngate_cookie_data *data,
+				  u32 cookie,
+				  struct syngate_cookie_fields *fields)
+{
+	fields->mss_idx = (cookie >> SYNGATE_COOKIE_MSS_SHIFT) &
+			  SYNGATE_COOKIE_MSS_MASK;
+	fields->ws_idx = SYNGATE_WS_NONE;
+	fields->sack = false;
+	if (!data->has_ts) {
+		fields->ws_idx = (cookie >> SYNGATE_COOKIE_WS_SHIFT) &
+				 SYNGATE_COOKIE_WS_MASK;
+		fields->sack = cookie & SYNGATE_COOKIE_SACK;
+	}
 }
 
 /**
@@ -288,3 +301,4 @@ int syngate_cookie_check_keys(const siphash_key_t *cur,
 	err = syngate_cookie_check(prev, flow, data, now_slot, cookie, fields);
 	return err ? err : 1;
 }
+#endif /* !__bpf__ */

@@ -76,10 +76,14 @@
 #ifndef _SYNGATE_COOKIE_H
 #define _SYNGATE_COOKIE_H
 
+#ifdef __KERNEL__
 #include <linux/limits.h>
 #include <linux/siphash.h>
 #include <linux/types.h>
 #include <uapi/linux/netfilter.h>
+#else
+#include "syngate_nokernel.h"	/* the XDP program, host tests */
+#endif
 
 #define SYNGATE_MSS_ENTRIES	8
 #define SYNGATE_SLOT_SHIFT	14	/* slot = ms >> 14: 16.384 s */

@@ -7,9 +7,11 @@
  * handshake). A malformed option list there is an attack or a broken
  * stack, and the segment is dropped and counted rather than guessed at.
  */
+#ifdef __KERNEL__
 #include <linux/errno.h>
 #include <linux/tcp.h>
 #include <net/tcp.h>
+#endif
 
 #include "tcpopt.h"
 
@@ -54,43 +56,62 @@ static int syngate_opt_one(u8 kind, const u8 *val, unsigned int vlen,
 }
 
 /**
+ * syngate_opts_next - parse the option at @p[@i]
+ * @p: first option byte
+ * @len: bytes of options, at most SYNGATE_TCPOPT_MAX
+ * @i: where the option starts
+ * @opts: what the option says is added
+ *
+ * One step of syngate_opts_parse(), on its own so that the XDP program,
+ * which must drive its loops with bpf_loop(), runs the same parser.
+ *
+ * Return: where the next option starts, @len at the end of the list, or
+ * -EINVAL when the option overruns the list, has a length below 2, has
+ * the wrong length for its kind, or is repeated.
+ */
+int syngate_opts_next(const u8 *p, unsigned int len, unsigned int i,
+		      struct syngate_opts *opts)
+{
+	u8 kind, olen;
+	int err;
+
+	/* Never true after the caller's checks; bounds the BPF verifier. */
+	if (i >= SYNGATE_TCPOPT_MAX)
+		return -EINVAL;
+	kind = p[i];
+	if (kind == TCPOPT_EOL)
+		return len;
+	if (kind == TCPOPT_NOP)
+		return i + 1;
+	if (len - i < 2)
+		return -EINVAL;
+	olen = p[i + 1];
+	if (olen < 2 || olen > len - i)
+		return -EINVAL;
+	err = syngate_opt_one(kind, p + i + 2, olen - 2, opts);
+	return err ? err : i + olen;
+}
+
+/**
  * syngate_opts_parse - parse a TCP option list
  * @p: first option byte
  * @len: bytes of options (doff * 4 - 20), at most SYNGATE_TCPOPT_MAX
  * @opts: filled with what was found; cleared first
  *
- * Return: 0, or -EINVAL when an option overruns the list, has a length
- * below 2, has the wrong length for its kind, or is repeated.
+ * Return: 0, or -EINVAL as syngate_opts_next(), or for @len too long.
  */
 int syngate_opts_parse(const u8 *p, unsigned int len,
 		       struct syngate_opts *opts)
 {
-	unsigned int i = 0;
-	int err;
+	int i = 0;
 
 	memset(opts, 0, sizeof(*opts));
 	if (len > SYNGATE_TCPOPT_MAX)
 		return -EINVAL;
-
 	while (i < len) {
-		u8 kind = p[i];
-		u8 olen;
-
-		if (kind == TCPOPT_EOL)
-			return 0;
-		if (kind == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (len - i < 2)
-			return -EINVAL;
-		olen = p[i + 1];
-		if (olen < 2 || olen > len - i)
-			return -EINVAL;
-		err = syngate_opt_one(kind, p + i + 2, olen - 2, opts);
-		if (err)
-			return err;
-		i += olen;
+		i = syngate_opts_next(p, len, i, opts);
+		if (i < 0)
+			return i;
 	}
 	return 0;
 }

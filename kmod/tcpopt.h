@@ -7,7 +7,11 @@
 #ifndef _SYNGATE_TCPOPT_H
 #define _SYNGATE_TCPOPT_H
 
+#ifdef __KERNEL__
 #include <linux/types.h>
+#else
+#include "syngate_nokernel.h"	/* the XDP program, host tests */
+#endif
 #include "xt_SYNGATE.h"
 
 /* A TCP header carries at most 40 bytes of options (doff 15). */
@@ -56,6 +60,8 @@ static inline void syngate_put_be32(u32 v, u8 *p)
 	p[3] = v;
 }
 
+int syngate_opts_next(const u8 *p, unsigned int len, unsigned int i,
+		      struct syngate_opts *opts);
 int syngate_opts_parse(const u8 *p, unsigned int len,
 		       struct syngate_opts *opts);
 unsigned int syngate_opts_len(const struct syngate_opts *opts);

@@ -493,18 +493,6 @@ static void cookie_ts_has_no_fields(struct kunit *test)
  * timestamp rows are what the module made before the layout without
  * timestamps existed: that layout is unchanged.
  */
-struct cookie_vector {
-	u8	family;
-	u32	slot;
-	u32	isn;
-	u32	tsval;
-	bool	has_ts;
-	u8	mss_idx;
-	u8	ws_idx;
-	bool	sack;
-	u32	cookie;
-};
-
 #include "cookie_vectors.h"
 
 static void cookie_model_vectors(struct kunit *test)
