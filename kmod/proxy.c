@@ -11,6 +11,7 @@
 #include "backends.h"
 #include "keys.h"
 #include "proxy.h"
+#include "synack.h"
 #include "xlate.h"
 #include "xmit.h"
 
@@ -76,82 +77,6 @@ void syngate_count_xmit_err(struct syngate_net *sn, int err)
 		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOROUTE);
 }
 
-/*
- * The options of our SYN-ACK: what the client offered, limited by the
- * rule. With timestamps, window scale, SACK and ECN reach the server
- * through the timestamp cookie; without, window scale and SACK ride in the
- * cookie itself (cookie.h), and ECN has no room: it is not offered, since
- * offering it to the client alone would make the two ends disagree.
- */
-static u8 syngate_synack_options(const struct syngate_pkt *p,
-				 const struct xt_syngate_info *info)
-{
-	u8 offered = p->opts.options;
-
-	if (p->th.ece && p->th.cwr)
-		offered |= XT_SYNGATE_OPT_ECN;
-	offered &= info->options;
-	if (!(offered & XT_SYNGATE_OPT_TIMESTAMP))
-		offered &= ~XT_SYNGATE_OPT_ECN;
-	return offered;
-}
-
-/*
- * Without timestamps: the cookie's WS and SACK fields for what @client
- * keeps. The field holds the scale exactly, so our SYN-ACK announces the
- * client's own scale unchanged (cookie.h says why).
- */
-static void syngate_nots_fields(const struct syngate_opts *client,
-				struct syngate_cookie_fields *fields)
-{
-	fields->ws_idx = syngate_ws_index(client->options &
-					  XT_SYNGATE_OPT_WSCALE ?
-					  client->wscale : -1);
-	fields->sack = client->options & XT_SYNGATE_OPT_SACK_PERM;
-}
-
-/*
- * Our SYN-ACK's options, and what its cookie must carry and cover: the
- * client's MSS index always; with timestamps the TSval that hides the
- * client's other options; without, those options in the cookie's fields.
- */
-static void syngate_synack_opts(const struct syngate_pkt *p,
-				const struct xt_syngate_info *info, u32 now,
-				struct syngate_seg *seg,
-				struct syngate_cookie_data *cd,
-				struct syngate_cookie_fields *fields)
-{
-	u8 family = p->flow.family;
-	struct syngate_opts client = p->opts;
-	u16 client_mss;
-
-	client.options = syngate_synack_options(p, info);
-	client_mss = p->opts.options & XT_SYNGATE_OPT_MSS ?
-		     p->opts.mss : syngate_mss_default(family);
-	fields->mss_idx = syngate_mss_index(family, client_mss);
-
-	if (client.options & XT_SYNGATE_OPT_TIMESTAMP) {
-		seg->opts.wscale = info->wscale;
-		seg->opts.tsval = syngate_tscookie_encode(now, &client,
-							  info->wscale);
-		seg->opts.tsecr = p->opts.tsval;
-		cd->has_ts = true;
-		cd->tsval = seg->opts.tsval;
-	} else {
-		syngate_nots_fields(&client, fields);
-		seg->opts.wscale = client.wscale;
-	}
-	seg->opts.options = client.options & (XT_SYNGATE_OPT_TIMESTAMP |
-					      XT_SYNGATE_OPT_SACK_PERM |
-					      XT_SYNGATE_OPT_WSCALE);
-	if (info->options & XT_SYNGATE_OPT_MSS) {
-		seg->opts.options |= XT_SYNGATE_OPT_MSS;
-		seg->opts.mss = info->mss;
-	}
-	if (client.options & XT_SYNGATE_OPT_ECN)
-		seg->flags |= TCPHDR_ECE;
-}
-
 /**
  * syngate_answer_syn - step 1: answer a client's SYN with a cookie SYN-ACK
  * @net: network namespace
@@ -162,24 +87,29 @@ void syngate_answer_syn(struct net *net, const struct xt_syngate_info *info,
 			struct syngate_pkt *p)
 {
 	struct syngate_net *sn = syngate_pernet(net);
-	struct syngate_cookie_data cd = { .client_isn = ntohl(p->th.seq) };
 	struct syngate_ct untracked = { .ctinfo = IP_CT_UNTRACKED };
-	struct syngate_cookie_fields fields = {};
+	struct syngate_syn syn = {
+		.flow	= p->flow,
+		.isn	= ntohl(p->th.seq),
+		.ecn	= p->th.ece && p->th.cwr,
+		.opts	= p->opts,
+	};
+	struct syngate_synack sa;
 	struct syngate_seg seg = {};
-	u32 now = syngate_now_ms();
 	struct syngate_via via;
 	struct sk_buff *skb;
 	int err;
 
 	syngate_stat_inc(sn, SYNGATE_STAT_SYN_RECEIVED);
 
-	seg.flags = TCPHDR_SYN | TCPHDR_ACK;
-	syngate_synack_opts(p, info, now, &seg, &cd, &fields);
+	syngate_synack_make(&rcu_dereference(sn->keys)->cur, &syn, info,
+			    syngate_now_ms(), &sa);
+	seg.flags = TCPHDR_SYN | TCPHDR_ACK | (sa.ece ? TCPHDR_ECE : 0);
+	seg.opts = sa.opts;
 	seg.sport = p->th.dest;
 	seg.dport = p->th.source;
-	seg.seq = syngate_cookie_make(&rcu_dereference(sn->keys)->cur, &p->flow,
-				      &cd, syngate_slot(now), &fields);
-	seg.ack_seq = cd.client_isn + 1;
+	seg.seq = sa.seq;
+	seg.ack_seq = syn.isn + 1;
 	/* Window 0: the client must wait for the server's real window. */
 	seg.window = 0;
 
