@@ -19,8 +19,10 @@
 #ifndef _SYNGATE_PROXY_H
 #define _SYNGATE_PROXY_H
 
+#include <linux/math64.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
+#include <linux/timekeeping.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_synproxy.h>
 
@@ -59,10 +61,14 @@ void syngate_finish_server(struct net *net, struct nf_conn *ct,
 			   struct nf_conn_synproxy *sp,
 			   const struct syngate_pkt *p);
 
-/* Our millisecond clock, for cookie slots and our own TSvals. */
+/*
+ * Our millisecond clock, for cookie slots and our own TSvals: the coarse
+ * monotonic clock, because the XDP program can read it too
+ * (bpf_ktime_get_coarse_ns()) and its cookies must check here.
+ */
 static inline u32 syngate_now_ms(void)
 {
-	return jiffies_to_msecs(jiffies);
+	return div_u64(ktime_get_coarse_ns(), NSEC_PER_MSEC);
 }
 
 #endif /* _SYNGATE_PROXY_H */
