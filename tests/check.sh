@@ -112,6 +112,7 @@ if [ -z "${CHECK_SKIP_HOST:-}" ]; then
 		host_test xt_userspace/test-plugin.sh host-plugin.log
 	fi
 	host_test tests/cookie/run.sh host-cookie.log
+	host_test tests/xdp/run.sh host-xdp.log
 	host_test xt_userspace/test-syngatectl.sh host-syngatectl.log
 fi
 
