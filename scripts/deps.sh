@@ -20,6 +20,9 @@ PKGS=(
 	pkg-config sparse python3 rsync
 	qemu-system-x86 busybox-static iproute2 iptables nftables conntrack
 	libxtables-dev libnetfilter-conntrack-dev tcpdump ethtool
+	# syngatectl's XDP program: built with clang-16 (xt_userspace/Makefile
+	# says why not 14), embedded by bpftool's skeleton, loaded with libbpf
+	clang-16 bpftool libbpf-dev
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
 	# packaging and its tests (tests/install/): DKMS, dpkg-buildpackage
 	# with dh_dkms, lintian

@@ -8,12 +8,14 @@
  *   syngatectl key clear              back to a random per-namespace secret
  *   syngatectl key show               fingerprints and times, never a key
  *   syngatectl key fingerprint FILE   a key file's fingerprint
+ *   syngatectl xdp ...                the XDP front end (syngatectl_xdp.c)
  *
  * It acts on the network namespace it runs in, through the module's
  * /proc/net/syngate_key (SYNGATE_KEY_PROC overrides the path, for tests).
  * A key file holds 32 hex digits and at most one newline, and must not be
  * readable by group or others. Nothing is written to the kernel unless
- * the key is good.
+ * the key is good. The XDP program's key map, when the namespace has one,
+ * follows every key the module is given.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -31,22 +33,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define KEY_BYTES	16
-#define KEY_HEX		(2 * KEY_BYTES)
+#include "syngatectl.h"
+
 #define DEF_PROC	"/proc/net/syngate_key"
 /* "syngate1" read as a little-endian u64: kmod/keycmd.c */
 #define FP_MSG		0x31657461676e7973ULL
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
-
-static const char *proc_path(void)
+const char *proc_path(void)
 {
 	const char *p = getenv("SYNGATE_KEY_PROC");
 
 	return p && *p ? p : DEF_PROC;
 }
 
-static void usage(const char *msg)
+void usage(const char *msg)
 {
 	FILE *out = msg ? stderr : stdout;
 
@@ -56,12 +56,31 @@ static void usage(const char *msg)
 		"usage: syngatectl genkey\n"
 		"       syngatectl key set FILE | rotate FILE | clear | show\n"
 		"       syngatectl key fingerprint FILE\n"
+		"       syngatectl xdp attach DEV [--generic] [--key FILE]\n"
+		"       syngatectl xdp detach DEV\n"
+		"       syngatectl xdp status\n"
+		"       syngatectl xdp scope add [-4|-6] [-d ADDR] --dport PORT\n"
+		"                  [--mss N] [--wscale N] [--sack-perm]\n"
+		"                  [--timestamp] [--ecn]\n"
+		"       syngatectl xdp scope del [-4|-6] [-d ADDR] --dport PORT\n"
+		"       syngatectl xdp scope list\n"
 		"       syngatectl --version | --help\n"
 		"FILE: 32 hex digits (genkey's output), mode 0600; - is stdin.\n");
 	exit(msg ? EXIT_USAGE : EXIT_OK);
 }
 
-static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+void usagef(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	usage(msg);
+}
+
+int fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -164,7 +183,7 @@ static int check_mode(int fd, const char *name)
 	return EXIT_FAIL;
 }
 
-static int read_key(const char *name, char hex[KEY_HEX + 1])
+int read_key(const char *name, char hex[KEY_HEX + 1])
 {
 	char buf[KEY_HEX + 8];
 	bool in = !strcmp(name, "-");
@@ -194,25 +213,45 @@ static int read_key(const char *name, char hex[KEY_HEX + 1])
 	return err;
 }
 
-static uint64_t fingerprint(const char hex[KEY_HEX + 1])
+/* 32 hex digits (checked already) as the key's 16 bytes, byte 0 first. */
+void key_raw(const char hex[KEY_HEX + 1], uint8_t raw[KEY_BYTES])
 {
-	uint8_t key[KEY_BYTES];
-	uint64_t fp;
 	int i;
 
 	for (i = 0; i < KEY_BYTES; i++) {
 		char b[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
 
-		key[i] = (uint8_t)strtoul(b, NULL, 16);
+		raw[i] = (uint8_t)strtoul(b, NULL, 16);
 	}
-	fp = siphash_u64(FP_MSG, key);
+}
+
+void key_hex(const uint8_t raw[KEY_BYTES], char hex[KEY_HEX + 1])
+{
+	int i;
+
+	for (i = 0; i < KEY_BYTES; i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+}
+
+uint64_t fingerprint_raw(const uint8_t raw[KEY_BYTES])
+{
+	return siphash_u64(FP_MSG, raw);
+}
+
+static uint64_t fingerprint(const char hex[KEY_HEX + 1])
+{
+	uint8_t key[KEY_BYTES];
+	uint64_t fp;
+
+	key_raw(hex, key);
+	fp = fingerprint_raw(key);
 	explicit_bzero(key, sizeof(key));
 	return fp;
 }
 
 /* ---- the kernel's key file ---------------------------------------------- */
 
-static int proc_error(int err)
+int proc_error(int err)
 {
 	const char *p = proc_path();
 
@@ -249,21 +288,59 @@ static int proc_write(const char *cmd)
 	return err ? proc_error(err) : EXIT_OK;
 }
 
-/* The kernel's two lines, "current ..." and "previous ...". */
-static int proc_read(char *buf, size_t cap)
+/* The kernel's two lines, "current ..." and "previous ...": -errno. */
+static int proc_slurp(char *buf, size_t cap)
 {
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	fd = open(proc_path(), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return proc_error(errno);
+		return -errno;
 	n = read(fd, buf, cap - 1);
+	err = n < 0 ? -errno : 0;
 	close(fd);
-	if (n < 0)
-		return proc_error(errno);
-	buf[n] = '\0';
-	return EXIT_OK;
+	buf[n < 0 ? 0 : n] = '\0';
+	return err;
+}
+
+static int proc_read(char *buf, size_t cap)
+{
+	int err = proc_slurp(buf, cap);
+
+	return err ? proc_error(-err) : EXIT_OK;
+}
+
+/* Write "VERB HEX" (set or rotate) to the module. */
+int module_key(const char *verb, const char hex[KEY_HEX + 1])
+{
+	char cmd[KEY_HEX + 16];
+	int err;
+
+	snprintf(cmd, sizeof(cmd), "%s %s\n", verb, hex);
+	err = proc_write(cmd);
+	explicit_bzero(cmd, sizeof(cmd));
+	return err;
+}
+
+/* Whether the module holds the key of fingerprint @fp, and how. */
+enum module_role module_role(uint64_t fp)
+{
+	char buf[512], which[16], *line, *save = NULL;
+	unsigned long long shown;
+
+	/* quietly: the caller says what an unreadable file means to it */
+	if (proc_slurp(buf, sizeof(buf)) || strncmp(buf, "current ", 8))
+		return MODULE_UNKNOWN;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%15s fingerprint=%llx", which, &shown) != 2 ||
+		    shown != fp)
+			continue;
+		return strcmp(which, "current") ? MODULE_PREVIOUS :
+						  MODULE_CURRENT;
+	}
+	return MODULE_NEITHER;
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -291,9 +368,33 @@ static int cmd_genkey(void)
 				EXIT_OK;
 }
 
+/*
+ * The module first: if it refuses the key, nothing changes. Then the XDP
+ * program's key map, before the check below, since the module has taken
+ * the key once the write succeeded.
+ */
+static int set_both(const char *verb, const char hex[KEY_HEX + 1])
+{
+	uint8_t raw[KEY_BYTES];
+	struct xdp_maps m;
+	int err;
+
+	err = xdp_key_open(&m);
+	if (err)
+		return err;
+	err = module_key(verb, hex);
+	if (!err) {
+		key_raw(hex, raw);
+		err = xdp_key_follow(&m, raw);
+		explicit_bzero(raw, sizeof(raw));
+	}
+	xdp_maps_close(&m);
+	return err;
+}
+
 static int cmd_set(const char *verb, const char *file)
 {
-	char hex[KEY_HEX + 1], cmd[KEY_HEX + 16], shown[512], want[32];
+	char hex[KEY_HEX + 1], shown[512], want[32];
 	uint64_t fp;
 	int err;
 
@@ -301,10 +402,8 @@ static int cmd_set(const char *verb, const char *file)
 	if (err)
 		return err;
 	fp = fingerprint(hex);
-	snprintf(cmd, sizeof(cmd), "%s %s\n", verb, hex);
+	err = set_both(verb, hex);
 	explicit_bzero(hex, sizeof(hex));
-	err = proc_write(cmd);
-	explicit_bzero(cmd, sizeof(cmd));
 	if (err)
 		return err;
 	/* the kernel must now show that key as the current one */
@@ -374,6 +473,22 @@ static int cmd_show(void)
 	return EXIT_OK;
 }
 
+/* Back to the module's random secret; the XDP program gets no key. */
+static int cmd_clear(void)
+{
+	struct xdp_maps m;
+	int err;
+
+	err = xdp_key_open(&m);
+	if (err)
+		return err;
+	err = proc_write("clear\n");
+	if (!err)
+		err = xdp_key_follow(&m, NULL);
+	xdp_maps_close(&m);
+	return err;
+}
+
 static int cmd_key(int argc, char **argv)
 {
 	const char *sub = argc > 2 ? argv[2] : NULL;
@@ -389,7 +504,7 @@ static int cmd_key(int argc, char **argv)
 	if (!strcmp(sub, "fingerprint"))
 		return cmd_fingerprint(argv[3]);
 	if (!strcmp(sub, "clear"))
-		return proc_write("clear\n");
+		return cmd_clear();
 	if (!strcmp(sub, "show"))
 		return cmd_show();
 	usage("key: unknown command");
@@ -398,6 +513,7 @@ static int cmd_key(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	xdp_libbpf_quiet();
 	if (argc < 2)
 		usage("missing command");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
@@ -413,6 +529,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "key"))
 		return cmd_key(argc, argv);
+	if (!strcmp(argv[1], "xdp"))
+		return cmd_xdp(argc, argv);
 	usage("unknown command");
 	return EXIT_USAGE;
 }

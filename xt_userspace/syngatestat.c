@@ -8,7 +8,8 @@
  *
  * The stats file has the layout of /proc/net/stat/synproxy: a line of
  * field names, then one line per CPU of hex values.  The names are taken
- * from the file, never assumed.
+ * from the file, never assumed.  When the namespace runs SYNGATE's XDP
+ * program (syngatectl xdp), its counters follow, named xdp_<counter>.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+#include "xdp_maps.h"
 
 #define DEFAULT_STATS	"/proc/net/stat/syngate"
 #define DEFAULT_BACKENDS "/proc/net/syngate_backends"
@@ -125,6 +128,33 @@ static void parse_row(struct stats *st, char *line, const char *path,
 		die("%s:%d: %d values for %d fields", path, lineno, i, st->n);
 }
 
+/* The XDP program's counters, summed over CPUs, after the module's. */
+static void add_xdp(struct stats *st, const char *path)
+{
+	__u64 sum[SYNGATE_XDP_STATS];
+	struct xdp_maps m;
+	char name[64];
+	int i, err;
+
+	if (xdp_maps_open(&m))
+		return;
+	err = xdp_stats_sum(m.fd[XDP_MAP_STATS], sum);
+	xdp_maps_close(&m);
+	if (err)
+		die("the XDP counters: %s", strerror(-err));
+	for (i = 0; i < SYNGATE_XDP_STATS; i++) {
+		if (st->n == MAX_FIELDS)
+			die("%s: more than %d fields with the XDP counters",
+			    path, MAX_FIELDS);
+		snprintf(name, sizeof(name), "xdp_%s", xdp_stat_names[i]);
+		st->name[st->n] = strdup(name);
+		if (!st->name[st->n])
+			die("out of memory");
+		st->gauge[st->n] = false;
+		st->val[st->n++] = sum[i];
+	}
+}
+
 static void read_stats(const char *path, struct stats *st)
 {
 	char *line = NULL;
@@ -151,6 +181,7 @@ static void read_stats(const char *path, struct stats *st)
 	fclose(f);
 	if (lineno < 2)
 		die("%s: no per-CPU rows", path);
+	add_xdp(st, path);
 }
 
 static void print_totals(const struct stats *st)
