@@ -36,7 +36,6 @@ CL_SRV=198.18.2.2
 CL_PORT=8080
 CL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sg-cluster.XXXXXX")
 CL_IPT=iptables-${E2E_BACKEND:-nft}
-SYNGATECTL=$(find_bin syngatectl || echo syngatectl)
 SEQ=0
 
 at() { local ns=$1; shift; ip netns exec "$ns" "$@"; }

@@ -79,6 +79,7 @@ find_bin() {
 
 TCPXFER=$(find_bin tcpxfer || echo tcpxfer)
 PKTCRAFT=$(find_bin pktcraft || echo pktcraft)
+SYNGATECTL=$(find_bin syngatectl || echo syngatectl)
 
 # If the SYNGATE iptables plugin was built in the repo and iptables does not
 # already know it, point XTABLES_LIBDIR at it (plus the system directory).

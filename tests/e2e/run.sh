@@ -52,7 +52,7 @@ E2E_LONG_NOSCALE_MIN=${E2E_LONG_NOSCALE_MIN:-0.5}
 # cookie lives at most 49.2 s)
 E2E_REPLAY_WAIT=${E2E_REPLAY_WAIT:-50}
 
-SCENARIOS="connect options learn dnat link-local no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack pmtu replay"
+SCENARIOS="connect options learn dnat link-local xdp no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack pmtu replay"
 # Run on one backend only: the slow ones, and late-ack, which needs a
 # capture (seconds under TCG) and tests nothing the backend changes.
 HEAVY="flood lossy long-path late-ack replay"
@@ -492,6 +492,162 @@ sc_dnat() {
         fail $name "expected syn_received +1 and cookie_valid +1, saw $(stat_str)"
     else
         pass $name "time=$(elapsed "$t0")s $DNAT_GW:$DNAT_PORT -> $SRV_ADDR:$E2E_PORT peer=${peer:-?} total_us=$(kv "$co" "client: ok" total_us) $(stat_str)"
+    fi
+}
+
+# xdp (SYNGATE only): the XDP front end (syngatectl xdp) on the gateway's
+# client side answers the SYN with the SYN-ACK the target would send, and
+# the target opens the server connection from the client's ACK as usual:
+# with and without timestamps, each with 1 MiB each way. A port taken out
+# of the program's scope is answered by the target again. The program is
+# attached in generic mode here: a native XDP_TX on veth needs the peer's
+# NAPI (tests the driver, not us); the host test tests/xdp/run.sh runs the
+# same program through the kernel's BPF_PROG_TEST_RUN field by field.
+XDP_OPTS="--sack-perm --timestamp --wscale 7 --mss 1460"
+
+# xdp_stat NAME: the XDP counter NAME from syngatectl xdp status.
+xdp_stat() {
+    in_gw "$SYNGATECTL" xdp status 2>/dev/null |
+        awk -v n="$1" '$1 == n || $1 == n ":" { print $2; f = 1 } END { if (!f) print 0 }'
+}
+
+# xdp_conn TS: one 1 MiB connection each way, the client's timestamps on
+# (1) or off (0); XC_MSG says what happened. Returns 1 when it failed.
+xdp_conn() {
+    local ts=$1 so co rc x0 x1
+    newfile so srv
+    newfile co cli
+    x0=$(xdp_stat synack_sent)
+    stat_delta_begin
+    in_client sysctl -q -w net.ipv4.tcp_timestamps="$ts" >/dev/null
+    if ! start_server "$so" -k 1 -T 10000; then
+        in_client sysctl -q -w net.ipv4.tcp_timestamps=1 >/dev/null
+        XC_MSG="expected the server to listen"
+        return 1
+    fi
+    client -T 10000 >"$co" 2>&1
+    rc=$?
+    wait_server 15
+    in_client sysctl -q -w net.ipv4.tcp_timestamps=1 >/dev/null
+    stat_delta_end
+    x1=$(xdp_stat synack_sent)
+    XC_MSG="ts=$ts xdp_synack_sent=+$((x1 - x0)) $(stat_str) client(ts sack snd_wscale)=$(tcpinfo_field "$co" client tcpinfo ts)/$(tcpinfo_field "$co" client tcpinfo sack)/$(tcpinfo_field "$co" client tcpinfo snd_wscale)"
+    if [ $rc -ne 0 ] || ! grep -q "^client: ok .*rx=1048576 tx=1048576" "$co"; then
+        XC_MSG="expected client ok rx=1048576 tx=1048576, saw: $(grep '^client:' "$co" | head -n 1); $XC_MSG"
+        return 1
+    fi
+    if ! grep -q "^server: ok .*rx=1048576 tx=1048576" "$so"; then
+        XC_MSG="expected server ok, saw: $(grep '^server:' "$so" | tail -n 1); $XC_MSG"
+        return 1
+    fi
+    XC_SENT=$((x1 - x0))
+}
+
+# xdp_synack FLAGS OPTS: "flags seq ack win opts" of the SYN-ACK that one
+# fixed SYN (port XS_PORT, ISN 1000, the TCP flags and options given) gets.
+xdp_synack() {
+    local f
+    newfile f synack
+    # shellcheck disable=SC2086
+    in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
+        --sport "$XS_PORT" --dport "$E2E_PORT" --flags "$1" --seq 1000 \
+        --opts "$2" --listen 200 >"$f" 2>&1
+    sed -n 's/^rx: flags=\([A-Z]*\) seq=\([0-9]*\) ack=\([0-9]*\) win=\([0-9]*\) .*opts=\(.*\)/\1 \2 \3 \4 \5/p' "$f" | head -n 1
+}
+
+# The SYNs of xdp_same_synack: "FLAGS OPTS" (pktcraft's syntax): Linux,
+# Windows, ECN setup with and without timestamps, no options, a tiny MSS
+# with the largest scale, jumbo frames.
+XS_CASES="S:mss=1460,sackok,ts=5000:0,nop,ws=7 S:mss=1460,nop,ws=8,nop,nop,sackok
+SEC:mss=1460,sackok,ts=6000:0,nop,ws=7 SEC:mss=1460,nop,ws=2,sackok S:none
+S:mss=100,sackok,ts=7:0,nop,ws=14 S:mss=8960,nop,ws=0,sackok,ts=4294967295:0"
+
+# xdp_tick_start: sleep until just after our TSval's clock ticks (every
+# 1024 ms of the monotonic clock, which /proc/uptime shows in a guest that
+# never slept), so that the two SYN-ACKs of a pair carry the same TSval.
+xdp_tick_start() {
+    sleep "$(awk '{ ms = int($1 * 1000); printf "%.3f", (1024 - ms % 1024 + 20) / 1000 }' /proc/uptime)"
+}
+
+# xdp_same_synack FAM: for each of XS_CASES, the SYN-ACK made at XDP is
+# the one the target makes for the same SYN, to the bit; XS_MSG says what
+# they sent. Both in the same tick of our TSval's clock, else the pair is
+# sent again.
+xdp_same_synack() {
+    local fam=$1 c x t try n=0
+    XS_MSG=""
+    rst_drop -A
+    for c in $XS_CASES; do
+        XS_PORT=$((E2E_FIXED_PORT + 900 + n))
+        n=$((n + 1))
+        for try in 1 2 3; do
+            xdp_tick_start
+            x=$(xdp_synack "${c%%:*}" "${c#*:}")
+            # shellcheck disable=SC2086
+            in_gw "$SYNGATECTL" xdp scope del $fam --dport "$E2E_PORT" >/dev/null 2>&1
+            t=$(xdp_synack "${c%%:*}" "${c#*:}")
+            # shellcheck disable=SC2086
+            in_gw "$SYNGATECTL" xdp scope add $fam --dport "$E2E_PORT" $XDP_OPTS >/dev/null 2>&1
+            [ -n "$x" ] && [ "$x" = "$t" ] && break
+            : "$try"
+        done
+        if [ -z "$x" ] || [ "$x" != "$t" ]; then
+            XS_MSG="for SYN $c: xdp=[$x] target=[$t]"
+            rst_drop -D
+            return 1
+        fi
+    done
+    rst_drop -D
+    XS_MSG="$n SYN layouts, last: $c -> $x"
+}
+
+sc_xdp() {
+    local name=xdp t0 fam out rc p0 p1 msg="" first=""
+    t0=$(now_s)
+    XC_MSG="" XS_MSG="" XC_SENT=0
+    fam=-$T_FAMILY
+    if ! out=$(in_gw "$SYNGATECTL" xdp attach gc --generic 2>&1); then
+        fail $name "expected syngatectl xdp attach gc --generic to succeed, saw: $out"
+        return
+    fi
+    # shellcheck disable=SC2086
+    if ! out=$(in_gw "$SYNGATECTL" xdp scope add $fam --dport "$E2E_PORT" $XDP_OPTS 2>&1); then
+        fail $name "expected syngatectl xdp scope add to succeed, saw: $out"
+        in_gw "$SYNGATECTL" xdp detach gc >/dev/null 2>&1
+        return
+    fi
+    if ! xdp_same_synack "$fam"; then
+        msg="(same SYN-ACK) expected the SYN-ACK made at XDP to be the target's, saw $XS_MSG"
+    elif ! xdp_conn 1; then
+        msg="(timestamps) $XC_MSG"
+    elif [ "$XC_SENT" -ne 1 ] || [ "$D_SYN" -ne 0 ] || [ "$D_VAL" -ne 1 ]; then
+        msg="(timestamps) expected the SYN answered at XDP (xdp_synack_sent +1, syn_received +0) and cookie_valid +1, saw $XC_MSG"
+    elif first=$XC_MSG && ! xdp_conn 0; then
+        msg="(no timestamps) $XC_MSG"
+    elif [ "$XC_SENT" -ne 1 ] || [ "$D_SYN" -ne 0 ] || [ "$D_VAL" -ne 1 ]; then
+        msg="(no timestamps) expected xdp_synack_sent +1, syn_received +0, cookie_valid +1, saw $XC_MSG"
+    fi
+    first="$first; $XC_MSG"
+    [ -z "$msg" ] || msg="$msg; status: $(in_gw "$SYNGATECTL" xdp status 2>&1 | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    in_gw "$SYNGATECTL" xdp scope del $fam --dport "$E2E_PORT" >/dev/null 2>&1
+    p0=$(xdp_stat pass_scope)
+    if [ -z "$msg" ] && ! xdp_conn 1; then
+        msg="(out of scope) $XC_MSG"
+    elif [ -z "$msg" ]; then
+        p1=$(xdp_stat pass_scope)
+        if [ "$XC_SENT" -ne 0 ] || [ "$D_SYN" -ne 1 ] || [ "$((p1 - p0))" -lt 1 ]; then
+            msg="(out of scope) expected the target to answer (syn_received +1, xdp_synack_sent +0, pass_scope +1), saw $XC_MSG pass_scope=+$((p1 - p0))"
+        fi
+    fi
+    out=$(in_gw "$SYNGATECTL" xdp detach gc 2>&1)
+    rc=$?
+    if [ -n "$msg" ]; then
+        fail $name "$msg"
+    elif [ $rc -ne 0 ] || in_gw ip link show gc | grep -q 'xdp'; then
+        fail $name "expected syngatectl xdp detach gc to remove the program, saw exit $rc: $out $(in_gw ip link show gc | grep -o 'xdp[a-z]*.*' | head -n 1)"
+    else
+        pass $name "time=$(elapsed "$t0")s $first; same SYN-ACK: $XS_MSG; out of scope: target syn_received=+$D_SYN"
     fi
 }
 
@@ -2040,6 +2196,7 @@ run_scenario() {
         learn) sc_learn ;;
         dnat) sc_dnat ;;
         link-local) sc_link_local ;;
+        xdp) sc_xdp ;;
         no-timestamps) sc_no_timestamps ;;
         flood) sc_flood ;;
         ackflood) sc_ackflood ;;
@@ -2079,6 +2236,7 @@ applies() {
     case $1 in
         dnat) [ "$T_HOOK" = FORWARD ] ;;
         link-local) [ "$T_HOOK$T_FAMILY" = INPUT6 ] ;;
+        xdp) [ "$T_TARGET" = SYNGATE ] ;;
         *) return 0 ;;
     esac
 }
