@@ -244,10 +244,11 @@ xdp_setup() {
 	ip -n "$NS" link add name va type veth peer name vb 2> err &&
 		ip -n "$NS" link set va up && ip -n "$NS" link set vb up ||
 		{ echo "veth: $(cat err)"; return 1; }
-	# bpffs: the one syngatectl mounts here, never the host's
-	if [ "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs ]; then
+	# bpffs: the one syngatectl mounts here, never the host's (which may
+	# be several, mounted one over the other)
+	while [ "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs ]; do
 		umount -l /sys/fs/bpf || { echo "cannot umount the host's bpffs here"; return 1; }
-	fi
+	done
 }
 
 pinned() { [ -e "$PIN/syngate_key" ] && [ -e "$PIN/syngate_scope" ] && [ -e "$PIN/syngate_stats" ]; }

@@ -26,6 +26,11 @@ finish() {
 	exit
 }
 
+# A mount namespace of our own: the bpffs we may mount leaves with us.
+if [ -z "${XDP_TEST_MNTNS:-}" ] && unshare -m --propagation private true 2>/dev/null; then
+	XDP_TEST_MNTNS=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
+
 tmp=$(mktemp -d)
 pin=""
 cleanup() {
@@ -44,7 +49,7 @@ if ! "$BPF_CLANG" -O2 -g -Wall -Werror -target bpf -mcpu=v3 -Iinclude \
 	rec "FAIL xdp-vectors: $BPF_CLANG tests/xdp/vectors.bpf.c: $(head -n 3 "$tmp/cc.log" | tr '\n' ' ')"
 	finish
 fi
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+[ "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs ] || mount -t bpf bpf /sys/fs/bpf
 
 # bpffs takes no dot in a name
 pin=/sys/fs/bpf/syngate_vectors_$$
