@@ -45,6 +45,12 @@
 #      (e)/(d) the cost of the rules any SYN-proxy deployment adds)
 #   l  (a) with --learn (not in the defaults: BENCH_CONFIGS=abl compares
 #      a SYN-ACK bounded by what the server showed with a plain one)
+#   x  (a) with the XDP front end (syngatectl xdp) on the gateway's client
+#      and flood interfaces, generic mode (XDP after the skb is built)
+#   n  (x) in native mode, the veths' NAPI threaded and pinned to the
+#      gateway's CPU (xdp_front says why)
+#      (not in the defaults: BENCH_CONFIGS=abx); its SYN-ACKs leave by
+#      the interface they came in by, so they are counted there too
 #
 # Env (all optional): BENCH_CONFIGS (abc), BENCH_BULK_CONFIGS (abde),
 # BENCH_RATES ("2000 5000 0"; 0 = as fast as the generator can),
@@ -216,12 +222,12 @@ setup() {
 	# first). BENCH_RULES=manpage leaves that rule out: the man page's
 	# rules alone.
 	case $RULES:$cfg in
-	established:[abdel])
+	established:[abdelnx])
 		in_g $IPT -A FORWARD -m state --state ESTABLISHED,RELATED -j ACCEPT || return 1
 		;;
 	esac
 	case $cfg in
-	a|b|l)
+	a|b|l|n|x)
 		local tgt=SYNGATE extra=""
 		[ "$cfg" = b ] && tgt=SYNPROXY
 		[ "$cfg" = l ] && extra=--learn
@@ -230,6 +236,10 @@ setup() {
 		in_g $IPT -A FORWARD -i gc+ -p tcp --dport $PORT -m state --state UNTRACKED,INVALID \
 			-j $tgt $OPTS $extra || return 1
 		in_g $IPT -A FORWARD -i gc+ -m state --state INVALID -j DROP || return 1
+		case $cfg in
+		x) xdp_front --generic || return 1 ;;
+		n) xdp_front || return 1 ;;
+		esac
 		;;
 	c)
 		nsys $NS_S net.ipv4.tcp_syncookies=2
@@ -255,6 +265,34 @@ setup() {
 			log "cannot set nf_conntrack_tcp_loose=0"
 	fi
 	return 0
+}
+
+# xdp_front [--generic]: configurations x and n's XDP front end. Generic
+# XDP runs after RPS, on the gateway's CPU, once the veth has built an skb.
+# Native XDP on a veth runs in its NAPI poll, which would be the sender's
+# CPU (the flood generator's), where the gateway's cost goes unmeasured:
+# the NAPI is threaded and its thread pinned to the gateway's CPU. A veth
+# hands XDP_TX frames only to a peer that runs XDP too: the program goes
+# on the peers as well, with an empty scope (it passes everything).
+xdp_front() {
+	local mode=${1:-} dev t
+	in_g syngatectl xdp attach gcf $mode >/dev/null || return 1
+	in_g syngatectl xdp attach gc $mode >/dev/null || return 1
+	# shellcheck disable=SC2086
+	in_g syngatectl xdp scope add -4 --dport $PORT $OPTS >/dev/null || return 1
+	[ -z "$mode" ] || return 0
+	in_f syngatectl xdp attach f0 >/dev/null || return 1
+	in_c syngatectl xdp attach c0 >/dev/null || return 1
+	for dev in gcf gc; do
+		in_g sh -c "echo 1 > /sys/class/net/$dev/threaded" || return 1
+	done
+	local n=0
+	for t in $(ps -o pid,comm 2>/dev/null | awk '$2 ~ /^napi\/gc/ { print $1 }'); do
+		taskset -p 2 "$t" >/dev/null || return 1
+		n=$((n + 1))
+	done
+	# one thread per device at least, else the cost would go unmeasured
+	[ "$n" -ge 2 ] || { log "xdp_front: $n NAPI threads of gc, gcf found"; return 1; }
 }
 
 # start_server BYTES [COUNT]
@@ -283,6 +321,11 @@ cpu_snap() {
 }
 
 dev_stat() { in_"$1" cat "/sys/class/net/$2/statistics/$3"; }
+# SYN-ACKs to the flood: routed to the sink, or (XDP_TX) back out of gcf,
+# whose own traffic is nothing else during a flood
+synacks_out() {
+	echo $(( $(dev_stat g sink tx_packets) + $(dev_stat g gcf tx_packets) ))
+}
 # packets the gateway has received from the client and server sides
 gw_rx() { echo $(( $(dev_stat g gc rx_packets) + $(dev_stat g gs rx_packets) )); }
 
@@ -344,7 +387,7 @@ flood_run() {
 	legit_start
 	sleep 0.5
 	c1a=$(cpu_snap 1); c0a=$(cpu_snap 0)
-	sa=$(dev_stat g sink tx_packets); ra=$(dev_stat g gcf rx_packets)
+	sa=$(synacks_out); ra=$(dev_stat g gcf rx_packets)
 	da=$(backlog_drops)
 	mark "f-$cfg-$rate-$rep start"
 	t0=$(now)
@@ -354,7 +397,7 @@ flood_run() {
 	t1=$(now)
 	mark "f-$cfg-$rate-$rep end"
 	c1b=$(cpu_snap 1); c0b=$(cpu_snap 0)
-	sb=$(dev_stat g sink tx_packets); rb=$(dev_stat g gcf rx_packets)
+	sb=$(synacks_out); rb=$(dev_stat g gcf rx_packets)
 	db=$(backlog_drops)
 	legit_stop
 	fg=$(grep '^floodgen:' "$TMPD/fg.out" | tail -n 1)
@@ -591,7 +634,7 @@ modprobe dummy 2>/dev/null
 echo "BENCH info kernel=$(uname -r) backend=$BACKEND rules=$RULES secs=$SECS reps=$REPS rates=${RATES// /,}" \
 	"bulk_bytes=$BULK mem_syns=$MEMSYNS batch=$BATCH cpus=$NCPU"
 
-names() { case $1 in a) echo SYNGATE ;; b) echo SYNPROXY ;; c) echo syncookies ;; d) echo none ;; e) echo rules-only ;; l) echo SYNGATE-learn ;; esac; }
+names() { case $1 in a) echo SYNGATE ;; b) echo SYNPROXY ;; c) echo syncookies ;; d) echo none ;; e) echo rules-only ;; l) echo SYNGATE-learn ;; x) echo SYNGATE-XDP ;; n) echo SYNGATE-XDP-native ;; esac; }
 
 ALL=$(echo "$CONFIGS$BULK_CONFIGS" | fold -w1 | awk '!s[$0]++' | tr -d '\n')
 has() { case $1 in *"$2"*) return 0 ;; esac; return 1; }

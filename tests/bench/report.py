@@ -26,10 +26,10 @@ import subprocess
 import sys
 
 NAMES = {"a": "SYNGATE", "b": "SYNPROXY", "c": "syncookies", "d": "none", "e": "rules-only",
-         "l": "SYNGATE-learn"}
+         "l": "SYNGATE-learn", "x": "SYNGATE-XDP", "n": "SYNGATE-XDP-native"}
 # what SYNGATE (a) is compared with, and the tag of each ratio line
 OTHERS = (("b", "synproxy"), ("c", "syncookies"), ("d", "none"), ("e", "rulesonly"),
-          ("l", "learn"))
+          ("l", "learn"), ("x", "xdp"), ("n", "xdpnative"))
 HZ = 100.0
 IDLE = {"native_safe_halt", "default_idle", "amd_e400_idle", "default_idle_call",
         "cpuidle_idle_call", "do_idle", "acpi_idle_do_entry", "mwait_idle"}
