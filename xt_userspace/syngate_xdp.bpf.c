@@ -89,39 +89,37 @@ struct syngate_xdp_tcp {
 	__u8		slack[16];
 };
 
-struct syngate_xdp_pseudo4 {
-	__be32	saddr;
-	__be32	daddr;
-	__u8	zero;
-	__u8	proto;
-	__be16	len;
-};
-
-struct syngate_xdp_pseudo6 {
-	struct in6_addr	saddr;
-	struct in6_addr	daddr;
-	__be32		len;
-	__u8		zero[3];
-	__u8		nexthdr;
-};
-
 /*
- * Sum over a pseudo-header and all of @t: the bytes past the header's
- * length are zero and add nothing. A fixed length keeps the verifier from
- * tracking every option combination (see syngate_xdp_store_tcp()).
+ * The TCP checksum's sum over @t, @thlen bytes long, and its pseudo-header:
+ * @addrs (syngate_xdp_addr_sum()), the protocol and the length. Over all
+ * of @t: the bytes past @thlen are zero and add nothing, and a fixed length
+ * keeps the verifier from tracking every option combination (see
+ * syngate_xdp_store_tcp()).
  */
-static __always_inline __u16 syngate_xdp_tcp_sum(void *pseudo, __u32 plen,
+static __always_inline __u16 syngate_xdp_tcp_sum(__u64 addrs, __u32 thlen,
 						 struct syngate_xdp_tcp *t)
 {
 	__s64 sum;
 
-	sum = bpf_csum_diff(NULL, 0, pseudo, plen, 0);
+	/* the pseudo-header's protocol and length words, as they sit in it */
+	addrs += bpf_htons(IPPROTO_TCP) + bpf_htons(thlen);
+	sum = bpf_csum_diff(NULL, 0, (void *)t, SYNGATE_XDP_TCP_MAX, 0);
 	if (sum < 0)
 		return 0;
-	sum = bpf_csum_diff(NULL, 0, (void *)t, SYNGATE_XDP_TCP_MAX, sum);
-	if (sum < 0)
-		return 0;
-	return syngate_xdp_fold(sum);
+	return syngate_xdp_fold(addrs + sum);
+}
+
+/*
+ * The pseudo-header's addresses, summed: both families at once, since an
+ * IPv4 address fills the first word of its zeroed nf_inet_addr, and the
+ * same for the SYN and for our answer, which has them swapped.
+ */
+static __always_inline __u64 syngate_xdp_addr_sum(const struct syngate_flow *f)
+{
+	__s64 sum = bpf_csum_diff(NULL, 0, (void *)&f->saddr,
+				  2 * sizeof(f->saddr), 0);
+
+	return sum < 0 ? 0 : sum;
 }
 
 /*
@@ -293,6 +291,32 @@ static __always_inline __u32 syngate_xdp_answer(const struct syngate_syn *syn,
 	return thlen;
 }
 
+/*
+ * What the families share: the SYN's TCP header, @thlen bytes at @off, is
+ * read into @syn (its addresses already there), its checksum checked, and
+ * our SYN-ACK's TCP header built in @t. Return: that header's length, or 0
+ * and the stat in @stat when the SYN is left to netfilter.
+ */
+static __always_inline __u32 syngate_xdp_tcp(struct xdp_md *ctx, __u32 off,
+					     __u32 thlen,
+					     struct syngate_xdp_tcp *t,
+					     struct syngate_syn *syn, int *stat)
+{
+	__u64 addrs = syngate_xdp_addr_sum(&syn->flow);
+
+	*stat = syngate_xdp_read_syn(ctx, off, thlen, t, syn);
+	if (*stat)
+		return 0;
+	if (syngate_xdp_tcp_sum(addrs, thlen, t) != 0xffff) {
+		*stat = SYNGATE_XDP_PASS_UNUSUAL;
+		return 0;
+	}
+	thlen = syngate_xdp_answer(syn, t, stat);
+	if (thlen)
+		t->th.check = ~syngate_xdp_tcp_sum(addrs, thlen, t);
+	return thlen;
+}
+
 /* Make the frame @len bytes long. Return: 0, or -1. */
 static __always_inline int syngate_xdp_resize(struct xdp_md *ctx, __u32 len)
 {
@@ -316,7 +340,6 @@ static __always_inline int syngate_xdp4(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct syngate_xdp_pseudo4 ph = { .proto = IPPROTO_TCP };
 	struct syngate_syn syn = { .flow.family = NFPROTO_IPV4 };
 	struct ethhdr *eth = data;
 	struct syngate_xdp_tcp t;
@@ -349,23 +372,10 @@ static __always_inline int syngate_xdp4(struct xdp_md *ctx)
 	syn.flow.saddr.ip = saddr;
 	syn.flow.daddr.ip = daddr;
 
-	stat = syngate_xdp_read_syn(ctx, sizeof(*eth) + sizeof(*iph), thlen,
-				    &t, &syn);
-	if (stat)
-		return syngate_xdp_count(stat, XDP_PASS);
-	ph.saddr = saddr;
-	ph.daddr = daddr;
-	ph.len = bpf_htons(thlen);
-	if (syngate_xdp_tcp_sum(&ph, sizeof(ph), &t) != 0xffff)
-		return syngate_xdp_count(SYNGATE_XDP_PASS_UNUSUAL, XDP_PASS);
-
-	thlen = syngate_xdp_answer(&syn, &t, &stat);
+	thlen = syngate_xdp_tcp(ctx, sizeof(*eth) + sizeof(*iph), thlen, &t,
+				&syn, &stat);
 	if (!thlen)
 		return syngate_xdp_count(stat, XDP_PASS);
-	ph.saddr = daddr;
-	ph.daddr = saddr;
-	ph.len = bpf_htons(thlen);
-	t.th.check = ~syngate_xdp_tcp_sum(&ph, sizeof(ph), &t);
 
 	if (syngate_xdp_resize(ctx, sizeof(*eth) + sizeof(*iph) + thlen))
 		return syngate_xdp_count(SYNGATE_XDP_PASS_UNUSUAL, XDP_PASS);
@@ -395,7 +405,6 @@ static __always_inline int syngate_xdp6(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct syngate_xdp_pseudo6 ph = { .nexthdr = IPPROTO_TCP };
 	struct syngate_syn syn = { .flow.family = NFPROTO_IPV6 };
 	struct ethhdr *eth = data;
 	struct syngate_xdp_tcp t;
@@ -427,23 +436,10 @@ static __always_inline int syngate_xdp6(struct xdp_md *ctx)
 	syn.flow.saddr.in6 = saddr;
 	syn.flow.daddr.in6 = daddr;
 
-	stat = syngate_xdp_read_syn(ctx, sizeof(*eth) + sizeof(*ip6h), thlen,
-				    &t, &syn);
-	if (stat)
-		return syngate_xdp_count(stat, XDP_PASS);
-	ph.saddr = saddr;
-	ph.daddr = daddr;
-	ph.len = bpf_htonl(thlen);
-	if (syngate_xdp_tcp_sum(&ph, sizeof(ph), &t) != 0xffff)
-		return syngate_xdp_count(SYNGATE_XDP_PASS_UNUSUAL, XDP_PASS);
-
-	thlen = syngate_xdp_answer(&syn, &t, &stat);
+	thlen = syngate_xdp_tcp(ctx, sizeof(*eth) + sizeof(*ip6h), thlen, &t,
+				&syn, &stat);
 	if (!thlen)
 		return syngate_xdp_count(stat, XDP_PASS);
-	ph.saddr = daddr;
-	ph.daddr = saddr;
-	ph.len = bpf_htonl(thlen);
-	t.th.check = ~syngate_xdp_tcp_sum(&ph, sizeof(ph), &t);
 
 	if (syngate_xdp_resize(ctx, sizeof(*eth) + sizeof(*ip6h) + thlen))
 		return syngate_xdp_count(SYNGATE_XDP_PASS_UNUSUAL, XDP_PASS);
