@@ -872,6 +872,13 @@ sc_flood() {
     fi
 }
 
+# ackflood: random ACKs, without options, as a flood sends them. Each is a
+# forged cookie in the layout without timestamps, accepted once in 2.8
+# million (cookie.h: 22 MAC bits, 3 slot values of 4, two client ISNs for
+# a data-less ACK): 20000 of them give one in 140 runs, which the suite's
+# 16 SYNGATE combinations turn into one CI run in nine. One accepted
+# forgery is the design working (it costs the server one connection, which
+# the counts below allow); two in one combination (one in 40000) are not.
 sc_ackflood() {
     local name=ackflood t0 fo ct0 ct1 sent tol
     t0=$(now_s)
@@ -895,12 +902,12 @@ sc_ackflood() {
         fail $name "expected $E2E_ACKFLOOD ACKs sent, saw: $(tail -n 1 "$fo")"
     elif [ "$D_INV" -lt $((sent - tol)) ] || [ "$D_INV" -gt "$sent" ]; then
         fail $name "expected cookie_invalid +$sent (tolerance -$tol), saw +$D_INV"
-    elif [ "$D_VAL" -ne 0 ]; then
-        fail $name "expected no valid cookie among random ACKs, saw cookie_valid +$D_VAL"
-    elif [ "$ct1" -gt "$ct0" ]; then
-        fail $name "expected conntrack count unchanged ($ct0), saw $ct1"
-    elif [ "$FLOOD_IN" != 0 ]; then
-        fail $name "expected no flood packet at the server, saw $FLOOD_IN"
+    elif [ "$D_VAL" -gt 1 ]; then
+        fail $name "expected at most one valid cookie among random ACKs, saw cookie_valid +$D_VAL"
+    elif [ "$ct1" -gt $((ct0 + D_VAL)) ]; then
+        fail $name "expected conntrack count $ct0 (+$D_VAL for an accepted forgery), saw $ct1"
+    elif [ "$FLOOD_IN" -gt $((4 * D_VAL)) ]; then
+        fail $name "expected no flood packet at the server (a few for an accepted forgery), saw $FLOOD_IN"
     else
         pass $name "time=$(elapsed "$t0")s $figs"
     fi
