@@ -23,7 +23,7 @@ cd "$top" || exit 2
 . tests/lib/debugvm.sh
 debugvm_init kunit
 
-SUITES="syngate_cookie syngate_tcpopt syngate_tscookie syngate_xlate syngate_xmit syngate_keys syngate_stash syngate_icmp"
+SUITES="syngate_cookie syngate_tcpopt syngate_tscookie syngate_xlate syngate_xmit syngate_keys syngate_stash syngate_icmp syngate_learn syngate_synack syngate_rewrite"
 
 t0=$(date +%s)
 debugvm_kernel
