@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The conntrack hook: steps 3 to 5 of the handshake (proxy.h) and the
- * timestamp translation of every later segment. Sequence numbers need no
- * code here: the seqadj extension and conntrack's confirm hook do them.
+ * translation of every later segment (rewrite.c). The offsets live in
+ * the seqadj extension, where conntrack's window tracking reads them.
  *
  * It runs just before conntrack confirms a packet, on LOCAL_IN and
  * POST_ROUTING: the last points every segment of a proxied connection
@@ -17,6 +17,7 @@
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_ecache.h>
+#include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/netfilter/nf_conntrack_synproxy.h>
 #include <net/tcp.h>
@@ -24,94 +25,103 @@
 #include "hook.h"
 #include "icmp.h"
 #include "proxy.h"
+#include "rewrite.h"
 #include "xlate.h"
 
 /* Serialises the per-namespace hook reference counts. */
 static DEFINE_MUTEX(syngate_hook_mutex);
 
-/* Shift the timestamp option, if the segment has one. */
-static void syngate_ts_shift(struct sk_buff *skb, struct tcphdr *th,
-			     bool reply, u32 tsoff)
+/*
+ * Sequence numbers are ours to shift, in the same pass as the rest, when
+ * seqadj holds no more than the offset we gave it
+ * (proxy.c: syngate_finish_server()): the entry is confirmed, has no
+ * helper (a helper's own rewrites move offsets at a correction point,
+ * and it runs from the confirm hook), and neither direction's offset
+ * has moved. IPS_SEQ_ADJUST stays set: it is what keeps flowtables and
+ * act_ct from offloading the connection past this hook, and what
+ * ctnetlink (conntrackd) dumps the offsets by.
+ */
+static bool syngate_seq_ours(const struct nf_conn *ct,
+			     enum ip_conntrack_dir dir,
+			     struct syngate_rewrite *rw)
 {
-	u8 *opt = (u8 *)(th + 1);
-	u32 old, new;
-	int ts;
+	const struct nf_ct_seqadj *this_way, *other_way;
+	const struct nf_conn_seqadj *seqadj;
 
-	ts = syngate_opts_find_ts(opt, th->doff * 4 - sizeof(*th));
-	if (ts < 0)
-		return;
-	/* Server -> client: its TSval; client -> server: the echo of it. */
-	if (reply) {
-		opt += ts;
-		old = syngate_get_be32(opt);
-		new = syngate_ts_to_client(old, tsoff);
-	} else {
-		opt += ts + 4;
-		old = syngate_get_be32(opt);
-		new = syngate_ts_to_server(old, tsoff);
-	}
-	syngate_put_be32(new, opt);
-	inet_proto_csum_replace4(&th->check, skb, htonl(old), htonl(new),
-				 false);
+	if (!test_bit(IPS_SEQ_ADJUST_BIT, &ct->status) ||
+	    !nf_ct_is_confirmed(ct) || nfct_help(ct))
+		return false;
+	seqadj = nfct_seqadj(ct);
+	if (!seqadj)
+		return false;
+	this_way = &seqadj->seq[dir];
+	other_way = &seqadj->seq[!dir];
+	rw->seq = READ_ONCE(this_way->offset_after);
+	rw->ack = READ_ONCE(other_way->offset_after);
+	return READ_ONCE(this_way->offset_before) == rw->seq &&
+	       READ_ONCE(other_way->offset_before) == rw->ack;
 }
 
 /*
- * Re-express a window: a server's in the scale the client was given, a
- * client's unscaled for a server that refused scaling.
+ * The segment is translated and its entry confirmed: all that conntrack's
+ * confirm hook has left to do is deliver the events the segment raised
+ * and run seqadj, whose work is done. So do the first, and let the hook
+ * find no entry on the segment, as it finds none on the ICMP errors
+ * syngate_hook_icmp() lets through.
  */
-static void syngate_win_shift(struct sk_buff *skb, struct tcphdr *th,
-			      bool reply, u8 srv_ws, u8 cli_ws)
+static void syngate_confirmed(struct sk_buff *skb, struct nf_conn *ct)
 {
-	__be16 old = th->window;
-	u16 win = ntohs(old);
-
-	win = reply ? syngate_win_to_client(win, srv_ws, cli_ws) :
-		      syngate_win_to_server(win, cli_ws);
-	th->window = htons(win);
-	inet_proto_csum_replace2(&th->check, skb, old, th->window, false);
+	if (nf_ct_ecache_exist(ct))
+		nf_ct_deliver_cached_events(ct);
+	nf_reset_ct(skb);
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 }
 
 /*
  * Translate a segment of a proxied connection past the handshake:
- * timestamps always when both ends use them, windows when the two ends
- * scale them differently (xlate.h). Sequence numbers are not ours to do:
- * seqadj does them in conntrack's confirm hook, next.
+ * sequence numbers when they are ours (above), timestamps always when
+ * both ends use them, windows when the two ends scale them differently
+ * (xlate.h).
  */
-static bool syngate_translate(struct sk_buff *skb, unsigned int thoff,
-			      bool reply, const struct nf_conn_synproxy *sp)
+static unsigned int syngate_translate(struct net *net, struct sk_buff *skb,
+				      unsigned int thoff, struct nf_conn *ct,
+				      enum ip_conntrack_info ctinfo,
+				      const struct nf_conn_synproxy *sp)
 {
-	struct tcphdr *th;
-	u8 srv_ws = 0, cli_ws = 0;
-	bool win;
-	unsigned int end;
+	enum ip_conntrack_dir dir = CTINFO2DIR(ctinfo);
+	struct syngate_rewrite rw = {
+		.tsoff	= sp->tsoff,
+		.reply	= dir == IP_CT_DIR_REPLY,
+	};
+	int err;
 
-	if (reply) {
-		win = syngate_its_unpack(sp->its, &srv_ws, &cli_ws);
+	if (rw.reply) {
+		rw.win = syngate_its_unpack(sp->its, &rw.srv_ws, &rw.cli_ws);
 	} else {
-		cli_ws = syngate_its_to_server(sp->its);
-		win = cli_ws;
+		rw.cli_ws = syngate_its_to_server(sp->its);
+		rw.win = rw.cli_ws;
 	}
-	if (!sp->tsoff && !win)
-		return true;
+	rw.seq_ours = syngate_seq_ours(ct, dir, &rw);
+	if (!rw.tsoff && !rw.win && !rw.seq_ours)
+		return NF_ACCEPT;
 
-	/* Conntrack took the segment: a header this short cannot happen. */
-	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
-		return true;
-	th = (struct tcphdr *)(skb->data + thoff);
-	if (th->doff * 4 < sizeof(*th))
-		return true;
-	end = thoff + th->doff * 4;
-	if (end > skb->len)
-		return true;
-	if (skb_ensure_writable(skb, end))
-		return false;
-
-	th = (struct tcphdr *)(skb->data + thoff);
-	if (win && !th->syn)
-		syngate_win_shift(skb, th, reply, srv_ws, cli_ws);
-	if (sp->tsoff)
-		syngate_ts_shift(skb, th, reply, sp->tsoff);
-	return true;
+	err = syngate_rewrite_skb(skb, thoff, &rw);
+	switch (err) {
+	case 0:
+		if (rw.seq_ours)
+			syngate_confirmed(skb, ct);
+		return NF_ACCEPT;
+	case -ENOMEM:
+		syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_DROP_NOMEM);
+		return NF_DROP;
+	case -EBADMSG:
+		syngate_stat_inc(syngate_pernet(net),
+				 SYNGATE_STAT_DROP_MALFORMED);
+		return NF_DROP;
+	default:
+		/* untouched: seqadj does what it always did */
+		return NF_ACCEPT;
+	}
 }
 
 /*
@@ -388,8 +398,8 @@ static unsigned int syngate_server_reset(struct net *net, struct nf_conn *ct,
  * (any other)                           on to translation
  *
  * "No offsets yet" (IPS_SEQ_ADJUST unset): the server never answered with
- * a SYN-ACK, so the RST is about our SYN; later RSTs are translated by
- * seqadj like any segment.
+ * a SYN-ACK, so the RST is about our SYN; later RSTs are translated like
+ * any segment.
  */
 static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 				      enum ip_conntrack_info ctinfo,
@@ -582,13 +592,7 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 			return verdict;
 	}
 
-	if (!syngate_translate(skb, thoff, CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY,
-			       sp)) {
-		syngate_stat_inc(syngate_pernet(state->net),
-				 SYNGATE_STAT_DROP_NOMEM);
-		return NF_DROP;
-	}
-	return NF_ACCEPT;
+	return syngate_translate(state->net, skb, thoff, ct, ctinfo, sp);
 }
 
 static const struct nf_hook_ops syngate_hook_ops4[] = {

@@ -290,7 +290,7 @@ static int syngate_ack_server(struct net *net, const struct nf_conn *ct,
 	/*
 	 * Built as the client would send it, in the client's sequence and
 	 * timestamp space: conntrack picks it up as a segment of the
-	 * connection and seqadj and our hook translate it like any other.
+	 * connection and our hook translates it like any other.
 	 */
 	seg.sport = p->th.dest;
 	seg.dport = p->th.source;
@@ -330,7 +330,7 @@ static int syngate_update_client(struct net *net, struct nf_conn *ct,
 	/*
 	 * Built as the server would send it, in the server's space (its
 	 * window scale included), and sent with the connection attached, so
-	 * seqadj and our hook translate it like the server's own segments.
+	 * our hook translates it like the server's own segments.
 	 */
 	seg.sport = p->th.source;
 	seg.dport = p->th.dest;

@@ -11,8 +11,8 @@
  *                          (3) consume the server's SYN-ACK
  *                               <-------------------  SYN-ACK
  *                          ACK  ------------------->  (4)
- *          <-------------  window update (5), then seqadj and the
- *                          timestamp offset carry the connection (6)
+ *          <-------------  window update (5), then the sequence and
+ *                          timestamp offsets carry the connection (6)
  *
  * Steps 1 and 2 run in the xtables target, 3 to 5 in the conntrack hook.
  */
