@@ -29,6 +29,45 @@ EVENTS = {"flood": ("synacks", "SYN-ACK"), "est": ("fwd", "est segment"),
           "bulk": ("pkts", "bulk segment")}
 TOP = 25
 
+# Work a vCPU does per wakeup or batch, not per packet: leaving idle (the clock
+# reads, the tick), entering the interrupt and softirq that RPS's IPI
+# raises, and the scheduler around them. Its count per event depends on
+# how often the gateway went idle during the run, i.e. on how fast it
+# drained its backlog against the replay: the faster configuration idles
+# more and pays more of it per segment. Set apart, the rest (the packet
+# path) repeats far closer from run to run. The NAPI loops (net_rx_action,
+# process_backlog) go with the wakeup: most of theirs is per batch, and
+# what is per packet in them is the same in every configuration.
+WAKEUP = ("do_idle", "default_idle", "arch_cpu_idle", "cpu_idle",
+          "cpuidle_", "native_safe_halt", "pv_native_safe_halt", "tick_",
+          "read_hpet", "read_tsc", "ktime_get", "native_sched_clock",
+          "sched_clock", "local_clock", "__schedule", "schedule_idle",
+          "psi_", "handle_softirqs", "__do_softirq", "__irq_exit_rcu",
+          "irq_exit_rcu", "irq_enter_rcu", "error_entry", "error_return",
+          "sysvec_", "asm_sysvec_", "__sysvec_", "common_interrupt",
+          "asm_common_interrupt", "__flush_smp_call_function_queue",
+          "generic_smp_call_function", "flush_smp_call_function",
+          "timekeeping_", "update_wall_time", "hrtimer_", "__hrtimer_",
+          "clockevents_", "lapic_next", "nohz_", "rcu_", "__rcu_irq",
+          "irqtime_account", "account_", "update_rq_clock", "idle_cpu",
+          "menu_", "poll_idle", "finish_task_switch", "pick_next_task",
+          "put_prev_task", "enqueue_task", "dequeue_task", "enqueue_entity",
+          "dequeue_entity", "ttwu_", "try_to_wake_up", "net_rx_action",
+          "process_backlog", "__napi_poll", "rps_trigger_softirq", "smp_call_function_single_async",
+          "kvm_", "x2apic_", "native_apic", "native_write_msr",
+          "native_read_msr", "restore_regs_and_return", "irqentry_",
+          "common_startup_64", "cpu_startup_entry", "start_secondary",
+          # batches: the page allocator returning a per-CPU list to its
+          # zone (and the lock that then contends), conntrack's garbage
+          # collector when it happens to run on the gateway's CPU
+          "free_pcppages_bulk", "__free_one_page",
+          "native_queued_spin_lock_slowpath", "gc_worker")
+
+
+def is_wakeup(fn):
+    """A function whose instructions come per wakeup (see WAKEUP)."""
+    return fn.split(" ", 1)[0].startswith(WAKEUP)
+
 
 def read_kallsyms(path):
     """The kernel's text symbols the guest printed: sorted (address, name)."""
@@ -87,7 +126,7 @@ def main():
         sys.exit("insnprof.py: no KALLSYMS block in " + guest)
     name = symbolize(syms)
     # (kind, cfg) -> instructions per function and events, over repetitions
-    insns, events = {}, {}
+    insns, events, reps = {}, {}, {}
     for r in parse(guest)[1]:
         if r["kind"] not in EVENTS or "mark" not in r:
             continue
@@ -99,9 +138,13 @@ def main():
             continue
         key = (r["kind"], r["cfg"])
         fns = insns.setdefault(key, {})
-        for fn, x in read_dump(path, name).items():
+        dump = read_dump(path, name)
+        for fn, x in dump.items():
             fns[fn] = fns.get(fn, 0) + x
         events[key] = events.get(key, 0.0) + n
+        wake = sum(x for fn, x in dump.items() if is_wakeup(fn))
+        reps.setdefault(key, {})[r.get("rep", "?")] = (
+            sum(dump.values()) / n, wake / n)
     if not insns:
         sys.exit("insnprof.py: no dump matches a run in " + guest)
 
@@ -132,6 +175,34 @@ def main():
             for fn, x in sorted(diff.items(), key=lambda kv: -abs(kv[1]))[:TOP]:
                 if abs(x) >= 0.5:
                     print(f"   {x:+8.1f}  {fn}")
+
+    spread(reps)
+
+
+def spread(reps):
+    """Per repetition: all instructions per event, the wakeup part, and
+    the packet path (all minus wakeup); then SYNGATE's packet path against
+    each other configuration's, paired within each repetition."""
+    print("\n== Spread: instructions per event in each repetition:"
+          " all = wakeup (idle, IPI, softirq entry, scheduler, batches) + packet path")
+    for (kind, cfg), by_rep in sorted(reps.items()):
+        cells = "  ".join(f"{all_:.0f}={wake:.0f}+{all_ - wake:.0f}"
+                          for _, (all_, wake) in sorted(by_rep.items()))
+        paths = [a - w for a, w in by_rep.values()]
+        lo, hi = min(paths), max(paths)
+        print(f"   {kind:5s} {NAMES[cfg]:11s} {cells}   packet path"
+              f" spread {100 * (hi - lo) / lo:.1f}%")
+    for (kind, cfg), by_rep in sorted(reps.items()):
+        mine = reps.get((kind, "a"))
+        if cfg == "a" or not mine:
+            continue
+        ratios = sorted((mine[r][0] - mine[r][1]) / (a - w)
+                        for r, (a, w) in by_rep.items() if r in mine)
+        if ratios:
+            mid = ratios[len(ratios) // 2] if len(ratios) % 2 else \
+                (ratios[len(ratios) // 2 - 1] + ratios[len(ratios) // 2]) / 2
+            print(f"pathratio.{kind}.syngate_vs_{NAMES[cfg].lower()}="
+                  f"{mid:.3f} [{ratios[0]:.3f}-{ratios[-1]:.3f}] n={len(ratios)}")
 
 
 if __name__ == "__main__":
