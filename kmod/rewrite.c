@@ -35,8 +35,8 @@ static __always_inline void syngate_rw32(u8 *p, u32 val, __wsum *diff)
 	memcpy(p, &new, sizeof(new));
 }
 
-static void syngate_rw_ts(u8 *ts, const struct syngate_rewrite *rw,
-			  __wsum *diff)
+static __always_inline void
+syngate_rw_ts(u8 *ts, const struct syngate_rewrite *rw, __wsum *diff)
 {
 	/* Server -> client: its TSval; client -> server: the echo of it. */
 	if (rw->reply)
@@ -93,18 +93,15 @@ static int syngate_rw_opts(u8 *p, unsigned int len,
 	return 0;
 }
 
-/**
- * syngate_rewrite_hdr - rewrite a TCP header for the other end
- * @th: the header, writable for its full doff * 4 bytes
- * @rw: what to do
- * @diff: set to the checksum difference the rewrite made
- *
- * Return: 0, or -EBADMSG for an option list seqadj would refuse (a
- * partial option in a segment that acks, when @rw->seq_ours): the header
- * is then left half rewritten, for a segment the caller drops.
+/*
+ * Rewrite a TCP header, writable for its full doff * 4 bytes, and set
+ * @diff to the checksum difference that made. Return: 0, or -EBADMSG
+ * for an option list seqadj would refuse (a partial option in a segment
+ * that acks, when @rw->seq_ours): the header is then left half
+ * rewritten, for a segment the caller drops.
  */
-int syngate_rewrite_hdr(struct tcphdr *th, const struct syngate_rewrite *rw,
-			__wsum *diff)
+static int syngate_rewrite_hdr(struct tcphdr *th,
+			       const struct syngate_rewrite *rw, __wsum *diff)
 {
 	unsigned int len = th->doff * 4 - sizeof(*th);
 	u8 *opt = (u8 *)(th + 1);
@@ -169,13 +166,22 @@ int syngate_rewrite_skb(struct sk_buff *skb, unsigned int thoff,
 	end = thoff + th->doff * 4;
 	if (th->doff * 4 < sizeof(*th) || end > skb->len)
 		return -EINVAL;
-	if (skb_ensure_writable(skb, end))
-		return -ENOMEM;
+	/* skb_ensure_writable()'s own first test, without the call */
+	if (skb_cloned(skb) || end > skb_headlen(skb)) {
+		if (skb_ensure_writable(skb, end))
+			return -ENOMEM;
+		th = (struct tcphdr *)(skb->data + thoff);
+	}
 
-	th = (struct tcphdr *)(skb->data + thoff);
 	err = syngate_rewrite_hdr(th, rw, &diff);
-	if (!err)
-		inet_proto_csum_replace_by_diff(&th->check, skb, diff, false,
-						false);
-	return err;
+	if (err)
+		return err;
+	/*
+	 * inet_proto_csum_replace_by_diff() for fields outside the
+	 * pseudo-header: a checksum the output path has yet to complete
+	 * (CHECKSUM_PARTIAL) covers only the pseudo-header so far.
+	 */
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		csum_replace_by_diff(&th->check, diff);
+	return 0;
 }

@@ -34,8 +34,6 @@ struct syngate_rewrite {
 	u8	cli_ws;
 };
 
-int syngate_rewrite_hdr(struct tcphdr *th, const struct syngate_rewrite *rw,
-			__wsum *diff);
 int syngate_rewrite_skb(struct sk_buff *skb, unsigned int thoff,
 			const struct syngate_rewrite *rw);
 
