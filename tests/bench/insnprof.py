@@ -22,7 +22,7 @@ import gzip
 import os
 import sys
 
-from report import NAMES, parse
+from report import NAMES, agg, parse
 
 # run kind -> (its BENCH key counting events, what one event is)
 EVENTS = {"flood": ("synacks", "SYN-ACK"), "est": ("fwd", "est segment"),
@@ -196,13 +196,12 @@ def spread(reps):
         mine = reps.get((kind, "a"))
         if cfg == "a" or not mine:
             continue
-        ratios = sorted((mine[r][0] - mine[r][1]) / (a - w)
-                        for r, (a, w) in by_rep.items() if r in mine)
-        if ratios:
-            mid = ratios[len(ratios) // 2] if len(ratios) % 2 else \
-                (ratios[len(ratios) // 2 - 1] + ratios[len(ratios) // 2]) / 2
+        paired = agg([(mine[r][0] - mine[r][1]) / (a - w)
+                      for r, (a, w) in by_rep.items() if r in mine])
+        if paired:
+            mid, lo, hi, n = paired
             print(f"pathratio.{kind}.syngate_vs_{NAMES[cfg].lower()}="
-                  f"{mid:.3f} [{ratios[0]:.3f}-{ratios[-1]:.3f}] n={len(ratios)}")
+                  f"{mid:.3f} [{lo:.3f}-{hi:.3f}] n={n}")
 
 
 if __name__ == "__main__":
