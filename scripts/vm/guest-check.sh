@@ -5,7 +5,8 @@
 # packages' files on their own (guest-install.sh, when tests/install/host.sh
 # staged them), the harness smoke test, then the end-to-end suite
 # (tests/e2e/run.sh, which reads the E2E_* filters forwarded by
-# scripts/vm/run.sh), the two-gateway cluster test (tests/e2e/cluster.sh)
+# scripts/vm/run.sh), on one kernel the suite again behind the XDP front
+# end (E2E_XDP_SUITE), the two-gateway cluster test (tests/e2e/cluster.sh)
 # and the VRF test (tests/e2e/vrf.sh), then a look at the kernel
 # log: a WARN, BUG, oops, lockdep or sanitizer report anywhere in the run is
 # a failure even if every test passed. Exit 0 iff all passed.
@@ -19,6 +20,18 @@ if [ -f tests/e2e/run.sh ]; then
 else
 	echo "SKIP e2e: tests/e2e/run.sh does not exist yet"
 fi
+# The suite again with the XDP front end answering the rule's SYNs
+# (E2E_XDP_SUITE=generic or native, which tests/check.sh sets on one
+# kernel): SYNGATE on one backend, every family, hook and scenario.
+case " ${E2E_TARGETS:-SYNGATE} " in
+*" SYNGATE "*)
+	if [ -n "${E2E_XDP_SUITE:-}" ]; then
+		E2E_XDP=$E2E_XDP_SUITE E2E_TARGETS=SYNGATE \
+			E2E_BACKENDS=${E2E_XDP_BACKENDS:-nft} \
+			bash tests/e2e/run.sh || rc=1
+	fi
+	;;
+esac
 # two gateways sharing cookie keys (SYNGATE only: the reference has no
 # keys); a server in a VRF (SYNGATE only: SYNPROXY's hook lacks the VRF
 # skip too, see tests/e2e/vrf.sh)

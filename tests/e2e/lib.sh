@@ -132,6 +132,8 @@ ipt_cmd() {
 # defeats SYNPROXY-style targets on some kernels (platform.md).  Best effort:
 # without ethtool the setup still goes on (E2E_OFFLOAD says what happened).
 E2E_OFFLOAD="unknown"
+# Set while the XDP front end is attached for the whole suite (E2E_XDP).
+XDP_FRONT=""
 offload_off() {
     local ns=$1 dev=$2
     if have_cmd ethtool; then
@@ -329,6 +331,16 @@ target_stats_all() {
         NR == 1 { n = NF; for (i = 1; i <= NF; i++) name[i] = $i; next }
         { for (i = 1; i <= NF; i++) sum[i] += hex($i) }
         END { for (i = 1; i <= n; i++) printf "%s=%.0f ", name[i], sum[i]; print "" }'
+    [ -z "$XDP_FRONT" ] || xdp_stats_all
+}
+
+# xdp_stats_all: the XDP front end's counters (E2E_XDP) as "xdp_name=value"
+# words, from syngatectl xdp status in the gateway namespace.
+xdp_stats_all() {
+    in_gw "$SYNGATECTL" xdp status 2>/dev/null |
+        awk '$1 ~ /^[a-z_]+:?$/ && $2 ~ /^[0-9]+$/ && NF == 2 {
+            sub(/:$/, "", $1); printf "xdp_%s=%s ", $1, $2 }
+            END { print "" }'
 }
 
 # stats_gains BEFORE AFTER COLUMN...: what each COLUMN gained between two
@@ -514,7 +526,7 @@ dmesg_tail() {
 }
 
 combo_str() {
-    echo "target=$T_TARGET backend=$T_BACKEND family=$T_FAMILY hook=$T_HOOK"
+    echo "target=$T_TARGET backend=$T_BACKEND family=$T_FAMILY hook=$T_HOOK${XDP_FRONT:+ xdp=$E2E_XDP}"
 }
 
 # pass NAME [figures...]

@@ -23,6 +23,8 @@
 #   E2E_LONG_NOSCALE_MIN (0.5, with a server that refuses window scaling)
 #   E2E_RULES manpage (default: the SYNPROXY man page's rules) or
 #             established (an ESTABLISHED,RELATED accept before them)
+#   E2E_XDP=generic|native runs SYNGATE's combinations with the XDP
+#           front end answering the rule's SYNs (see xdp_front_attach)
 #   E2E_KEEP=1 keeps the per-combination temp directories.
 # Prints one PASS/FAIL/SKIP line per scenario and "N passed, N failed" last;
 # exit 0 iff nothing failed.
@@ -185,9 +187,14 @@ stat_delta_begin() {
 # stat_delta_end: D_* = what the named counters gained since
 # stat_delta_begin; S_AFTER keeps every column for target_stats_diff.
 stat_delta_end() {
+    local d_xdp
     S_AFTER=$(target_stats_all)
-    read -r D_SYN D_INV D_VAL D_RET D_REO <<< "$(stats_gains "$S_BEFORE" "$S_AFTER" \
-        syn_received cookie_invalid cookie_valid cookie_retrans conn_reopened)"
+    read -r D_SYN D_INV D_VAL D_RET D_REO d_xdp <<< "$(stats_gains "$S_BEFORE" "$S_AFTER" \
+        syn_received cookie_invalid cookie_valid cookie_retrans conn_reopened \
+        xdp_synack_sent)"
+    # With the XDP front end (E2E_XDP) a SYN is answered by the program or
+    # by the target: the scenarios count both.
+    D_SYN=$((D_SYN + d_xdp))
 }
 
 stat_str() {
@@ -681,6 +688,91 @@ sc_xdp() {
         fail $name "expected syngatectl xdp detach gc to remove the program, saw exit $rc: $out $(in_gw ip link show gc | grep -o 'xdp[a-z]*.*' | head -n 1)"
     else
         pass $name "time=$(elapsed "$t0")s generic: $first; same SYN-ACK: $XS_MSG; out of scope: target syn_received=+$oos_syn; native: ok"
+    fi
+}
+
+# ------------------------------------------------- the suite behind XDP
+# E2E_XDP=generic (or native) runs every scenario of each SYNGATE
+# combination with the XDP front end attached on the gateway's client side
+# for the rule's port and options, so that the program, not the target,
+# answers the SYNs the rule covers. A raw-table rule ahead of the notrack
+# rule counts the SYNs to that port that still reached netfilter: each
+# must be one the program passed on purpose (pass_unusual: IPv4 options,
+# data, a bad checksum or malformed options). After the last scenario the
+# test "xdp-front" says, per scenario, how many SYN-ACKs the program sent
+# and how many in-scope SYNs netfilter saw. The scenarios count a SYN
+# answered by either (stat_delta_end).
+
+# xdp_front_misses: packets counted by the e2e-xdp-miss rule.
+xdp_front_misses() {
+    in_gw "$IPT" -t raw -L PREROUTING -v -n -x 2>/dev/null |
+        awk '/e2e-xdp-miss/ { print $1; f = 1; exit } END { if (!f) print 0 }'
+}
+
+# xdp_front_attach: attach and scope the program; XF_MSG says why not.
+xdp_front_attach() {
+    local out mode=--generic
+    XF_FIGS="" XF_BAD="" XF_SENT=0
+    if [ "$E2E_XDP" = native ]; then
+        # a veth passes XDP_TX frames only to a peer that runs XDP itself
+        mode=""
+        if ! out=$(in_client "$SYNGATECTL" xdp attach c0 2>&1); then
+            XF_MSG="expected syngatectl xdp attach c0 (the peer) to succeed, saw: $out"
+            return 1
+        fi
+    fi
+    if ! out=$(in_gw "$SYNGATECTL" xdp attach gc $mode 2>&1); then
+        XF_MSG="expected syngatectl xdp attach gc $mode to succeed, saw: $out"
+        return 1
+    fi
+    # shellcheck disable=SC2086
+    if ! out=$(in_gw "$SYNGATECTL" xdp scope add -"$T_FAMILY" --dport "$E2E_PORT" $XDP_OPTS 2>&1); then
+        XF_MSG="expected syngatectl xdp scope add to succeed, saw: $out"
+        return 1
+    fi
+    if ! in_gw "$IPT" -t raw -I PREROUTING 1 -i gc -p tcp --syn --dport "$E2E_PORT" \
+            -m comment --comment e2e-xdp-miss; then
+        XF_MSG="expected the e2e-xdp-miss counting rule to be inserted"
+        return 1
+    fi
+    XDP_FRONT=1
+}
+
+xdp_front_detach() {
+    in_gw "$SYNGATECTL" xdp detach gc >/dev/null 2>&1
+    [ "$E2E_XDP" = native ] && in_client "$SYNGATECTL" xdp detach c0 >/dev/null 2>&1
+    XDP_FRONT=""
+}
+
+# xdp_front_begin / xdp_front_end SCENARIO: what the program answered and
+# what reached netfilter during one scenario, added to XF_FIGS; a scenario
+# whose in-scope SYNs reached netfilter unexplained goes into XF_BAD.
+xdp_front_begin() {
+    XF_BEFORE="$(xdp_stats_all) miss=$(xdp_front_misses)"
+}
+
+xdp_front_end() {
+    local after sent unusual nokey miss
+    after="$(xdp_stats_all) miss=$(xdp_front_misses)"
+    read -r sent unusual nokey miss <<< "$(stats_gains "$XF_BEFORE" "$after" \
+        xdp_synack_sent xdp_pass_unusual xdp_no_key miss)"
+    XF_SENT=$((XF_SENT + sent))
+    XF_FIGS="$XF_FIGS $1=$sent/$miss"
+    # rules flushes and restores the ruleset, which zeroes the counter
+    if [ "$miss" -gt $((unusual + nokey)) ]; then
+        XF_BAD="$XF_BAD $1(unusual=$unusual no_key=$nokey)"
+    fi
+}
+
+# xdp_front_report: the test line for the whole combination.
+xdp_front_report() {
+    local figs="sent/in-scope SYNs seen by netfilter:$XF_FIGS"
+    if [ -n "$XF_BAD" ]; then
+        fail xdp-front "expected every in-scope SYN answered at XDP or passed as unusual, saw it not in:$XF_BAD; $figs"
+    elif [ "$XF_SENT" -lt 1 ]; then
+        fail xdp-front "expected SYN-ACKs sent by the XDP program, saw none; $figs"
+    else
+        pass xdp-front "$figs"
     fi
 }
 
@@ -1926,11 +2018,22 @@ sc_lossy() {
         skip $name "no way to induce loss (netem and xt_statistic both unavailable)"
         return
     fi
-    if [ "$T_HOOK" = INPUT ]; then sdev=gc; else sdev=s0; fi
+    # What the server receives: on s0, or on INPUT at the gateway's client
+    # side. Behind the XDP front end (E2E_XDP) gc's taps come after the
+    # program, which answers the SYN there and so hides the handshake from
+    # them: the client's c0 sees the same segments, the SYN-ACK included.
+    local sns=$SRV_NS
+    if [ "$T_HOOK" = FORWARD ]; then
+        sdev=s0
+    elif [ -z "$XDP_FRONT" ]; then
+        sdev=gc
+    else
+        sdev=c0 sns=$NS_C
+    fi
     cdev=c0
     cli_host=$CLI_ADDR
     srv_host=$SRV_ADDR
-    ip netns exec "$SRV_NS" tcpdump -Z root --immediate-mode -U -i "$sdev" -nn -s 128 -w "$spcap" \
+    ip netns exec "$sns" tcpdump -Z root --immediate-mode -U -i "$sdev" -nn -s 128 -w "$spcap" \
         "tcp port $E2E_PORT and host $cli_host" >"$E2E_TMP/td-s.err" 2>&1 &
     tc_s=$!
     ip netns exec "$NS_C" tcpdump -Z root --immediate-mode -U -i "$cdev" -nn -s 128 -w "$cpcap" \
@@ -2230,6 +2333,7 @@ run_scenario() {
     local sc=$1 t0
     t0=$(now_s)
     clean_state
+    [ -z "$XDP_FRONT" ] || xdp_front_begin
     case $sc in
         connect) sc_connect ;;
         options) sc_options ;;
@@ -2256,6 +2360,7 @@ run_scenario() {
         rules) sc_rules ;;
     esac
     stop_server
+    [ -z "$XDP_FRONT" ] || xdp_front_end "$sc"
     echo "scenario $sc $(combo_str) wall=$(elapsed "$t0")s"
 }
 
@@ -2276,7 +2381,8 @@ applies() {
     case $1 in
         dnat) [ "$T_HOOK" = FORWARD ] ;;
         link-local) [ "$T_HOOK$T_FAMILY" = INPUT6 ] ;;
-        xdp) [ "$T_TARGET" = SYNGATE ] ;;
+        # the suite behind XDP (E2E_XDP) has the program attached already
+        xdp) [ "$T_TARGET" = SYNGATE ] && [ -z "$XDP_FRONT" ] ;;
         *) return 0 ;;
     esac
 }
@@ -2302,6 +2408,12 @@ run_combo() {
         e2e_teardown
         return
     fi
+    if [ -n "${E2E_XDP:-}" ] && [ "$target" = SYNGATE ] && ! xdp_front_attach; then
+        fail setup "(E2E_XDP=$E2E_XDP) $XF_MSG"
+        xdp_front_detach
+        e2e_teardown
+        return
+    fi
     idx=0
     for sc in $SCENARIOS; do
         idx=$((idx + 1))
@@ -2318,12 +2430,17 @@ run_combo() {
         applies "$sc" || continue
         run_scenario "$sc"
     done
+    if [ -n "$XDP_FRONT" ]; then
+        xdp_front_report
+        xdp_front_detach
+    fi
     e2e_teardown
     echo "combo $(combo_str) offload=$E2E_OFFLOAD wall=$(elapsed "$t0")s"
 }
 
 on_exit() {
     stop_server
+    [ -z "$XDP_FRONT" ] || xdp_front_detach
     e2e_teardown
 }
 
@@ -2345,7 +2462,13 @@ main() {
     local hooks=${E2E_HOOKS:-FORWARD INPUT}
     trap on_exit EXIT
     trap 'exit 130' INT TERM
+    case ${E2E_XDP:-} in
+        "" | generic | native) ;;
+        *) echo "run.sh: E2E_XDP must be generic or native, not '$E2E_XDP'" >&2
+           exit 2 ;;
+    esac
     echo "e2e: targets=[$targets] backends=[$backends] families=[$families] hooks=[$hooks]" \
+        "xdp=${E2E_XDP:-off}" \
         "heavy scenarios ($HEAVY) on backend=$E2E_HEAVY_BACKEND only;" \
         "tcpxfer=$TCPXFER pktcraft=$PKTCRAFT"
     local t b f h t0
