@@ -21,7 +21,8 @@
 # and for the guest (tests/bench/guest.sh):
 # BENCH_CONFIGS BENCH_BULK_CONFIGS BENCH_RATES BENCH_REPS BENCH_SECONDS
 # BENCH_BULK_BYTES BENCH_BULK BENCH_MEM_SYNS BENCH_PROFILE BENCH_PROFILE_SECONDS
-# BENCH_BACKEND BENCH_RULES BENCH_BATCH BENCH_LEGIT_GAP.
+# BENCH_BACKEND BENCH_RULES BENCH_BATCH BENCH_LEGIT_GAP BENCH_LINK (veth, or
+# virtio: the flood comes in by a virtio-net NIC, see below).
 # BENCH_LONG (1; 0 skips, "only" runs nothing else): a second VM run, the
 # long-path figures: a client without timestamps downloading over a 100 ms,
 # 10 Mbit/s path, direct and through SYNGATE and SYNPROXY
@@ -37,6 +38,18 @@ mkdir -p "$out"
 
 make -s progs userspace >/dev/null
 ${CC:-gcc} -O2 -std=gnu11 -Wall -Wextra -o tests/bench/floodgen tests/bench/floodgen.c
+# Configuration y: the kernel's own XDP SYN proxy (BPF selftests), built
+# from Debian's linux-source-6.12; the guest takes the loader and its
+# object from tests/bench/xdpsample/bin/ (tests/bench/xdpsample/README.md),
+# the object without its ".o", which the initramfs leaves out.
+case ${BENCH_CONFIGS-abc} in
+*y*)
+	tests/bench/xdpsample/build.sh build/xdpsample
+	mkdir -p tests/bench/xdpsample/bin
+	cp build/xdpsample/xdp_synproxy tests/bench/xdpsample/bin/
+	cp build/xdpsample/xdp_synproxy_kern.bpf.o tests/bench/xdpsample/bin/xdp_synproxy_kern.bpf
+	;;
+esac
 plugin=()
 [ "${BENCH_INSN_PROFILE:-0}" != 0 ] && export BENCH_INSNS=1
 if [ "${BENCH_INSNS:-0}" != 0 ]; then
@@ -58,6 +71,23 @@ fi
 
 # The relays' tc action (tests/bench/guest.sh setup).
 export EXTRA_MODULES="${EXTRA_MODULES:+$EXTRA_MODULES }sch_ingress act_csum"
+
+# BENCH_LINK=virtio: the flood's link is two virtio-net NICs joined back to
+# back by two UDP sockets on the host's loopback (qemu's dgram netdev), so
+# that the gateway receives the flood as a NIC driver does and native XDP
+# runs before any skb exists (tests/bench/guest.sh, virtio_link).
+link=()
+if [ "${BENCH_LINK:-veth}" = virtio ]; then
+	export EXTRA_MODULES="$EXTRA_MODULES virtio_pci virtio_net"
+	p1=$((20000 + RANDOM % 20000))
+	p2=$((p1 + 1))
+	for nic in "f0 $p1 $p2 52:54:00:5e:00:01" "gcf $p2 $p1 52:54:00:5e:00:02"; do
+		read -r id lp rp mac <<< "$nic"
+		link+=(--qemu -netdev
+			--qemu "dgram,id=$id,local.type=inet,local.host=127.0.0.1,local.port=$lp,remote.type=inet,remote.host=127.0.0.1,remote.port=$rp"
+			--qemu -device --qemu "virtio-net-pci,netdev=$id,mac=$mac")
+	done
+fi
 
 envs=()
 for v in $(compgen -e | grep '^BENCH_' || true); do
@@ -87,6 +117,7 @@ fi
 rc=0
 scripts/vm/run.sh --kernel "${BENCH_KERNEL:-6.1}" --timeout "${BENCH_VM_TIMEOUT:-2400}" \
 	--mem 1536 "${envs[@]}" --out "$out/guest.out" --cpu-marks "$out/marks.txt" "${plugin[@]}" \
+	"${link[@]}" \
 	-- tests/bench/guest.sh \
 	> "$out/console.log" 2>&1 || rc=$?
 grep -E '^(bench:|BENCH (info|error))' "$out/guest.out" >&2 || true

@@ -20,6 +20,8 @@
 #                                   kernel messages, no \r) to FILE
 #   --env NAME                      pass host env var NAME into the guest
 #                                   (E2E_* and SYNGATE_* always are)
+#   --qemu ARG                      one more qemu argument (repeat it:
+#                                   --qemu -device --qemu virtio-net-pci,...)
 #   --no-build                      do not (re)build module/initramfs
 #   --debug                         keep kernel console messages during the
 #                                   command (default: only emergencies)
@@ -44,7 +46,7 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kname=6.1 tmo=600 mem=1024 smp=2 cpu="" append="" outfile="" build=1 debug=0 marks="" plugin="" profdir=""
-envs=()
+envs=() qargs=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kname=$2; shift 2 ;;
@@ -55,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--append) append="$append $2"; shift 2 ;;
 	--out) outfile=$2; shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
+	--qemu) qargs+=("$2"); shift 2 ;;
 	--no-build) build=0; shift ;;
 	--debug) debug=1; shift ;;
 	--cpu-marks) marks=$2; shift 2 ;;
@@ -145,7 +148,7 @@ boot() {
 		-chardev stdio,id=con,signal=off -serial chardev:con \
 		-serial "file:$tmp/out" \
 		-kernel "$KIMAGE" -initrd "$tmp/initrd" -append "$cmdline" \
-		"${qextra[@]}" < /dev/null 2>&1 | tr -d '\r' | tee "$tmp/console"
+		"${qextra[@]}" "${qargs[@]}" < /dev/null 2>&1 | tr -d '\r' | tee "$tmp/console"
 	st=("${PIPESTATUS[@]}")
 	[ -n "$marks_pid" ] && wait "$marks_pid"	# it ends at qemu's exit (end of FIFO)
 	set -e

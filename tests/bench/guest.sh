@@ -51,6 +51,9 @@
 #      gateway's CPU (xdp_front says why)
 #      (not in the defaults: BENCH_CONFIGS=abx); its SYN-ACKs leave by
 #      the interface they came in by, so they are counted there too
+#   y  (b) with the kernel's own XDP SYN proxy (the BPF selftests'
+#      xdp_synproxy) in front, native mode on the flood's interface
+#      (xdp_sample; not in the defaults)
 #
 # Env (all optional): BENCH_CONFIGS (abc), BENCH_BULK_CONFIGS (abde),
 # BENCH_RATES ("2000 5000 0"; 0 = as fast as the generator can),
@@ -91,6 +94,11 @@ SECS=${BENCH_SECONDS:-5}
 BULK=${BENCH_BULK_BYTES:-33554432}
 MEMSYNS=${BENCH_MEM_SYNS:-1000000}
 BACKEND=${BENCH_BACKEND:-nft}
+LINK=${BENCH_LINK:-veth}
+case $LINK in
+veth|virtio) ;;
+*) echo "BENCH_LINK: expected veth or virtio, saw '$LINK'" >&2; exit 2 ;;
+esac
 BATCH=${BENCH_BATCH:-256}
 PSECS=${BENCH_PROFILE_SECONDS:-6}
 LEGIT_GAP=${BENCH_LEGIT_GAP:-0.2}
@@ -128,6 +136,13 @@ rps() { in_"$1" sh -c "echo $3 > /sys/class/net/$2/queues/rx-0/rps_cpus"; }
 teardown() {
 	local ns pids
 	stop_server
+	# A NIC keeps its XDP program when its namespace goes: take it off
+	# (a veth goes with the namespace).
+	if [ "$LINK" = virtio ] && [ -e /run/netns/$NS_G ]; then
+		in_g syngatectl xdp detach gcf >/dev/null 2>&1
+		in_g ip link set dev gcf xdp off 2>/dev/null
+		in_g ip link set dev gcf xdpgeneric off 2>/dev/null
+	fi
 	for ns in $ALL_NS; do
 		[ -e /run/netns/$ns ] || continue
 		pids=$(ip netns pids $ns 2>/dev/null)
@@ -148,7 +163,11 @@ setup() {
 	done
 	ip link add c0 netns $NS_C type veth peer name rc0 netns $NS_RC
 	ip link add rcg netns $NS_RC type veth peer name gc netns $NS_G
-	ip link add f0 netns $NS_F type veth peer name gcf netns $NS_G
+	if [ "$LINK" = virtio ]; then
+		virtio_link || return 1
+	else
+		ip link add f0 netns $NS_F type veth peer name gcf netns $NS_G
+	fi
 	ip link add gs netns $NS_G type veth peer name rsg netns $NS_RS
 	ip link add rs0 netns $NS_RS type veth peer name s0 netns $NS_S
 	in_g ip link add sink type dummy
@@ -207,6 +226,7 @@ setup() {
 		nsys $ns net.ipv4.conf.default.rp_filter=0
 	done
 	for dev in gc gcf gs; do rps g $dev 2; done
+	[ "$LINK" = virtio ] && { virtio_irqs gcf 1 || return 1; }
 	rps c c0 1
 	for dev in rc0 rcg; do rps rc $dev 1; done
 	for dev in rsg rs0; do rps rs $dev 1; done
@@ -222,14 +242,14 @@ setup() {
 	# first). BENCH_RULES=manpage leaves that rule out: the man page's
 	# rules alone.
 	case $RULES:$cfg in
-	established:[abdelnx])
+	established:[abdelnxy])
 		in_g $IPT -A FORWARD -m state --state ESTABLISHED,RELATED -j ACCEPT || return 1
 		;;
 	esac
 	case $cfg in
-	a|b|l|n|x)
+	a|b|l|n|x|y)
 		local tgt=SYNGATE extra=""
-		[ "$cfg" = b ] && tgt=SYNPROXY
+		case $cfg in b|y) tgt=SYNPROXY ;; esac
 		[ "$cfg" = l ] && extra=--learn
 		in_g $IPT -t raw -A PREROUTING -i gc+ -p tcp --syn --dport $PORT -j CT --notrack || return 1
 		# shellcheck disable=SC2086
@@ -239,6 +259,7 @@ setup() {
 		case $cfg in
 		x) xdp_front --generic || return 1 ;;
 		n) xdp_front || return 1 ;;
+		y) xdp_sample || return 1 ;;
 		esac
 		;;
 	c)
@@ -267,6 +288,49 @@ setup() {
 	return 0
 }
 
+# BENCH_LINK=virtio: the flood's link is a pair of virtio-net NICs, which
+# scripts/bench.sh joins back to back through qemu (MACs VIRTIO_F0 and
+# VIRTIO_GCF), in place of the f0/gcf veth pair. A NIC's driver builds
+# the skb of each frame it receives on the CPU its interrupt goes to,
+# and native XDP runs there before any skb exists: the gateway's cost of
+# a SYN-ACK as on a router's NIC, for every configuration of the run.
+VIRTIO_F0=52:54:00:5e:00:01
+VIRTIO_GCF=52:54:00:5e:00:02
+
+# virtio_dev MAC: the name, in the initial namespace, of the NIC with
+# MAC; a namespace being deleted gives its NICs back a moment later.
+virtio_dev() {
+	local i d
+	for i in $(seq 1 50); do
+		for d in /sys/class/net/*; do
+			[ "$(cat "$d/address" 2>/dev/null)" = "$1" ] &&
+				{ basename "$d"; return 0; }
+		done
+		sleep 0.1
+	done
+	log "no NIC with MAC $1 (BENCH_LINK=virtio: scripts/bench.sh adds them)"
+	return 1
+}
+
+virtio_link() {
+	local f g
+	f=$(virtio_dev $VIRTIO_F0) && g=$(virtio_dev $VIRTIO_GCF) || return 1
+	ip link set "$f" down && ip link set "$f" name f0 && ip link set f0 netns $NS_F &&
+		ip link set "$g" down && ip link set "$g" name gcf && ip link set gcf netns $NS_G
+}
+
+# virtio_irqs DEV CPU: DEV's queue interrupts (virtioN-input.0 and
+# -output.0) to CPU, where its NAPI then runs.
+virtio_irqs() {
+	local v irq n=0
+	v=$(basename "$(in_g readlink -f "/sys/class/net/$1/device")")
+	for irq in $(awk -v v="$v" '$NF ~ "^" v "-(input|output)" { sub(":", "", $1); print $1 }' /proc/interrupts); do
+		echo "$2" > "/proc/irq/$irq/smp_affinity_list" || return 1
+		n=$((n + 1))
+	done
+	[ "$n" -ge 1 ] || { log "virtio_irqs: no queue interrupt of $1 ($v)"; return 1; }
+}
+
 # xdp_front [--generic]: configurations x and n's XDP front end. Generic
 # XDP runs after RPS, on the gateway's CPU, once the veth has built an skb.
 # Native XDP on a veth runs in its NAPI poll, which would be the sender's
@@ -281,18 +345,51 @@ xdp_front() {
 	# shellcheck disable=SC2086
 	in_g syngatectl xdp scope add -4 --dport $PORT $OPTS >/dev/null || return 1
 	[ -z "$mode" ] || return 0
+	# gc's peer is the client relay's rcg
+	in_rc syngatectl xdp attach rcg >/dev/null || return 1
+	napi_on_gateway gc || return 1
+	[ "$LINK" = virtio ] && return 0
 	in_f syngatectl xdp attach f0 >/dev/null || return 1
-	in_c syngatectl xdp attach c0 >/dev/null || return 1
-	for dev in gcf gc; do
-		in_g sh -c "echo 1 > /sys/class/net/$dev/threaded" || return 1
-	done
-	local n=0
-	for t in $(ps -o pid,comm 2>/dev/null | awk '$2 ~ /^napi\/gc/ { print $1 }'); do
+	napi_on_gateway gcf
+}
+
+# napi_on_gateway DEV: DEV's (a veth's) NAPI threaded, its thread pinned
+# to the gateway's CPU, where native XDP on it then runs. (A virtio NIC's
+# NAPI runs where its interrupt goes: virtio_irqs.)
+napi_on_gateway() {
+	local t n=0
+	in_g sh -c "echo 1 > /sys/class/net/$1/threaded" || return 1
+	for t in $(ps -o pid,comm 2>/dev/null | awk -v d="napi/$1-" 'index($2, d) == 1 { print $1 }'); do
 		taskset -p 2 "$t" >/dev/null || return 1
 		n=$((n + 1))
 	done
-	# one thread per device at least, else the cost would go unmeasured
-	[ "$n" -ge 2 ] || { log "xdp_front: $n NAPI threads of gc, gcf found"; return 1; }
+	# a thread at least, else the cost would go unmeasured
+	[ "$n" -ge 1 ] || { log "napi_on_gateway: no NAPI thread of $1 found"; return 1; }
+}
+
+# xdp_sample: configuration y, the kernel's own XDP SYN proxy (the BPF
+# selftests' xdp_synproxy, built by tests/bench/xdpsample/build.sh) in
+# front of (b)'s SYNPROXY, native mode on the flood's interface: it
+# answers SYNs with the kernel's syncookie helpers and leaves valid ACKs
+# to SYNPROXY. Legitimate clients (gc) go through SYNPROXY alone. The
+# loader finds its object as "<its path>_kern.bpf.o", which scripts/bench.sh
+# hands over without the ".o".
+XSAMPLE=$TMPD/xdp_synproxy
+xdp_sample() {
+	local bin=$HERE/xdpsample/bin
+	if [ ! -x "$XSAMPLE" ]; then
+		cp "$bin/xdp_synproxy" "$XSAMPLE" &&
+			cp "$bin/xdp_synproxy_kern.bpf" "${XSAMPLE}_kern.bpf.o" ||
+			{ log "no $bin/xdp_synproxy (scripts/bench.sh builds it for configuration y)"; return 1; }
+	fi
+	nsys $NS_G net.ipv4.tcp_syncookies=2
+	if [ "$LINK" = veth ]; then
+		in_f syngatectl xdp attach f0 >/dev/null || return 1
+		napi_on_gateway gcf || return 1
+	fi
+	in_g "$XSAMPLE" --iface gcf --mss4 1460 --mss6 1440 --wscale 7 --ttl 64 \
+		--ports $PORT --single >"$TMPD/xs.out" 2>&1 ||
+		{ log "xdp_synproxy: $(tail -n 3 "$TMPD/xs.out" | tr '\n' ' ')"; return 1; }
 }
 
 # start_server BYTES [COUNT]
@@ -631,10 +728,13 @@ taskset -pc 0 $$ >/dev/null
 for f in /proc/irq/*/smp_affinity_list; do echo 0 > "$f" 2>/dev/null; done
 modprobe xt_SYNGATE 2>/dev/null || log "modprobe xt_SYNGATE failed"
 modprobe dummy 2>/dev/null
-echo "BENCH info kernel=$(uname -r) backend=$BACKEND rules=$RULES secs=$SECS reps=$REPS rates=${RATES// /,}" \
+# virtio_net does not pull in the PCI transport (a module on 6.1)
+[ "$LINK" = virtio ] && { modprobe -a virtio_pci virtio_net 2>/dev/null ||
+	log "modprobe virtio_pci virtio_net failed"; }
+echo "BENCH info kernel=$(uname -r) link=$LINK backend=$BACKEND rules=$RULES secs=$SECS reps=$REPS rates=${RATES// /,}" \
 	"bulk_bytes=$BULK mem_syns=$MEMSYNS batch=$BATCH cpus=$NCPU"
 
-names() { case $1 in a) echo SYNGATE ;; b) echo SYNPROXY ;; c) echo syncookies ;; d) echo none ;; e) echo rules-only ;; l) echo SYNGATE-learn ;; x) echo SYNGATE-XDP ;; n) echo SYNGATE-XDP-native ;; esac; }
+names() { case $1 in a) echo SYNGATE ;; b) echo SYNPROXY ;; c) echo syncookies ;; d) echo none ;; e) echo rules-only ;; l) echo SYNGATE-learn ;; x) echo SYNGATE-XDP ;; n) echo SYNGATE-XDP-native ;; y) echo XDP-sample+SYNPROXY ;; esac; }
 
 ALL=$(echo "$CONFIGS$BULK_CONFIGS" | fold -w1 | awk '!s[$0]++' | tr -d '\n')
 has() { case $1 in *"$2"*) return 0 ;; esac; return 1; }

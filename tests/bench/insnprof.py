@@ -22,7 +22,7 @@ import gzip
 import os
 import sys
 
-from report import NAMES, agg, parse
+from report import NAMES, PAIRS, agg, parse
 
 # run kind -> (its BENCH key counting events, what one event is)
 EVENTS = {"flood": ("synacks", "SYN-ACK"), "est": ("fwd", "est segment"),
@@ -64,9 +64,27 @@ WAKEUP = ("do_idle", "default_idle", "arch_cpu_idle", "cpu_idle",
           "native_queued_spin_lock_slowpath", "gc_worker")
 
 
+# The kernel's string functions: a rep movsb/stosb loop each. TCG runs a
+# rep-prefixed string instruction one element at a time, and the plugin
+# counts each as an instruction: zeroing a 4 KiB page counts 4096 where a
+# CPU with fast strings does it in about 64 cycles. Their share is shown
+# apart, and the packet path is compared with and without it. Most of it
+# is the page allocator zeroing every page it hands out (Debian's
+# kernels have CONFIG_INIT_ON_ALLOC_DEFAULT_ON=y): skb heads, and a NIC
+# driver's receive buffers.
+STRING = ("clear_page_erms", "clear_page_rep", "memset_erms", "memcpy_erms",
+          "memmove_erms", "copy_user_enhanced_fast_string",
+          "rep_movs_alternative", "rep_stos_alternative")
+
+
 def is_wakeup(fn):
     """A function whose instructions come per wakeup (see WAKEUP)."""
     return fn.split(" ", 1)[0].startswith(WAKEUP)
+
+
+def is_string(fn):
+    """A rep-string function (see STRING)."""
+    return fn.split(" ", 1)[0] in STRING
 
 
 def read_kallsyms(path):
@@ -143,8 +161,9 @@ def main():
             fns[fn] = fns.get(fn, 0) + x
         events[key] = events.get(key, 0.0) + n
         wake = sum(x for fn, x in dump.items() if is_wakeup(fn))
+        string = sum(x for fn, x in dump.items() if is_string(fn))
         reps.setdefault(key, {})[r.get("rep", "?")] = (
-            sum(dump.values()) / n, wake / n)
+            sum(dump.values()) / n, wake / n, string / n)
     if not insns:
         sys.exit("insnprof.py: no dump matches a run in " + guest)
 
@@ -179,29 +198,42 @@ def main():
     spread(reps)
 
 
+def packet_path(rep, no_string):
+    """A repetition's packet path per event: all minus the wakeup part,
+    and minus the string functions too if no_string."""
+    all_, wake, string = rep
+    return all_ - wake - (string if no_string else 0)
+
+
 def spread(reps):
     """Per repetition: all instructions per event, the wakeup part, and
-    the packet path (all minus wakeup); then SYNGATE's packet path against
-    each other configuration's, paired within each repetition."""
+    the packet path (all minus wakeup), of which the string functions;
+    then the packet path of each pair of configurations (report.PAIRS:
+    SYNGATE against each other, its XDP front end against SYNPROXY and
+    the kernel's XDP sample), paired within each repetition, with and
+    without the string functions."""
     print("\n== Spread: instructions per event in each repetition:"
-          " all = wakeup (idle, IPI, softirq entry, scheduler, batches) + packet path")
+          " all = wakeup (idle, IPI, softirq entry, scheduler, batches) + packet path"
+          " (of which rep-string functions)")
     for (kind, cfg), by_rep in sorted(reps.items()):
-        cells = "  ".join(f"{all_:.0f}={wake:.0f}+{all_ - wake:.0f}"
-                          for _, (all_, wake) in sorted(by_rep.items()))
-        paths = [a - w for a, w in by_rep.values()]
+        cells = "  ".join(f"{all_:.0f}={wake:.0f}+{all_ - wake:.0f}({string:.0f})"
+                          for _, (all_, wake, string) in sorted(by_rep.items()))
+        paths = [a - w for a, w, _ in by_rep.values()]
         lo, hi = min(paths), max(paths)
         print(f"   {kind:5s} {NAMES[cfg]:11s} {cells}   packet path"
               f" spread {100 * (hi - lo) / lo:.1f}%")
-    for (kind, cfg), by_rep in sorted(reps.items()):
-        mine = reps.get((kind, "a"))
-        if cfg == "a" or not mine:
-            continue
-        paired = agg([(mine[r][0] - mine[r][1]) / (a - w)
-                      for r, (a, w) in by_rep.items() if r in mine])
-        if paired:
-            mid, lo, hi, n = paired
-            print(f"pathratio.{kind}.syngate_vs_{NAMES[cfg].lower()}="
-                  f"{mid:.3f} [{lo:.3f}-{hi:.3f}] n={n}")
+    for kind in EVENTS:
+        for base, cfg, tag in PAIRS:
+            mine, other = reps.get((kind, base)), reps.get((kind, cfg))
+            if not mine or not other:
+                continue
+            for name, drop in (("pathratio", 0), ("pathratio_nostring", 1)):
+                paired = agg([packet_path(mine[r], drop) / packet_path(o, drop)
+                              for r, o in other.items() if r in mine])
+                if paired:
+                    mid, lo, hi, n = paired
+                    print(f"{name}.{kind}.{tag}="
+                          f"{mid:.3f} [{lo:.3f}-{hi:.3f}] n={n}")
 
 
 if __name__ == "__main__":

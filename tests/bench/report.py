@@ -26,10 +26,18 @@ import subprocess
 import sys
 
 NAMES = {"a": "SYNGATE", "b": "SYNPROXY", "c": "syncookies", "d": "none", "e": "rules-only",
-         "l": "SYNGATE-learn", "x": "SYNGATE-XDP", "n": "SYNGATE-XDP-native"}
+         "l": "SYNGATE-learn", "x": "SYNGATE-XDP", "n": "SYNGATE-XDP-native",
+         "y": "XDP-sample+SYNPROXY"}
 # what SYNGATE (a) is compared with, and the tag of each ratio line
 OTHERS = (("b", "synproxy"), ("c", "syncookies"), ("d", "none"), ("e", "rulesonly"),
-          ("l", "learn"), ("x", "xdp"), ("n", "xdpnative"))
+          ("l", "learn"), ("x", "xdp"), ("n", "xdpnative"), ("y", "xdpsample"))
+# (base, other, tag) of each ratio line "<figure>.<tag>": SYNGATE (a)
+# against every other configuration, and its XDP front end (n native, x
+# generic) against SYNPROXY and against the kernel's XDP sample in front
+# of SYNPROXY (y)
+PAIRS = tuple(("a", o, "syngate_vs_" + t) for o, t in OTHERS) + (
+    ("n", "b", "xdpnative_vs_synproxy"), ("n", "y", "xdpnative_vs_xdpsample"),
+    ("x", "b", "xdp_vs_synproxy"), ("x", "y", "xdp_vs_xdpsample"))
 HZ = 100.0
 IDLE = {"native_safe_halt", "default_idle", "amd_e400_idle", "default_idle_call",
         "cpuidle_idle_call", "do_idle", "acpi_idle_do_entry", "mwait_idle"}
@@ -288,7 +296,8 @@ def main():
         es[c] = {k: agg([g[k] for g in figs]) for k in figs[0]}
     sat = "0" if "0" in rates else (rates[-1] if rates else None)
 
-    print(f"\nsyngate benchmark  kernel={info.get('kernel', '?')} backend={info.get('backend', '?')}"
+    print(f"\nsyngate benchmark  kernel={info.get('kernel', '?')} link={info.get('link', 'veth')}"
+          f" backend={info.get('backend', '?')}"
           f" rules={info.get('rules', 'manpage')}"
           f" reps={info.get('reps', '?')} flood_secs={info.get('secs', '?')}"
           f" (median [min-max] over reps; gateway = vCPU 1; qemu TCG: compare ratios only)")
@@ -378,7 +387,7 @@ def main():
         "mem_ct_slab_objs_growth": "nf_conntrack slab objects growth",
         "mem_slab_kb_growth": "Slab kB growth (whole guest)",
     }
-    cfgs = [c for c in "abcdel" if any(c in summary[f] for f in summary)]
+    cfgs = [c for c in "abcdelxny" if any(c in summary[f] for f in summary)]
     print("\n== Summary per configuration (median [min-max])")
     hdr = ["figure"] + [NAMES[c] for c in cfgs]
     rows = [[desc.get(f, f)] + [cell(summary[f].get(c)) for c in cfgs] for f in order]
@@ -388,14 +397,14 @@ def main():
     ratios = []
     for f in order:
         s = summary[f]
-        if "a" not in s or f.startswith("mem_"):
+        if f.startswith("mem_"):
             continue
-        for o, tag in OTHERS:
-            if o in s and s[o][0] not in (0, None) and s[o][0] == s[o][0]:
-                ratios.append((f, tag, s["a"][0] / s[o][0]))
+        for b, o, tag in PAIRS:
+            if b in s and o in s and s[o][0] not in (0, None) and s[o][0] == s[o][0]:
+                ratios.append((f, tag, s[b][0] / s[o][0]))
     print("\n== Ratios (SYNGATE / other, medians; >1 is better for rates, worse for CPU cost/latency)")
     for f, tag, x in ratios:
-        print(f"ratio.{f}.syngate_vs_{tag}={x:.3f}")
+        print(f"ratio.{f}.{tag}={x:.3f}")
 
     # Paired ratios: SYNGATE's run against the other's run of the same
     # repetition (run back to back), then the median over repetitions:
@@ -416,15 +425,15 @@ def main():
               "synack_per_cpu_s_guest": "synack_per_gw_cpu_s_guest"}
     print("\n== Paired ratios (SYNGATE / other within each repetition: median [min-max], n)")
     for (k, c), vals in sorted(per_rep.items()):
-        if c != "a":
-            continue
-        for o, tag in OTHERS:
+        for b, o, tag in PAIRS:
+            if c != b:
+                continue
             other = per_rep.get((k, o), {})
             xs = [vals[rp] / other[rp] for rp in vals
                   if rp in other and other[rp] not in (0, None) and other[rp] == other[rp]
                   and vals[rp] == vals[rp]]
             if xs:
-                print(f"pairedratio.{fig_of.get(k, k)}.syngate_vs_{tag}="
+                print(f"pairedratio.{fig_of.get(k, k)}.{tag}="
                       f"{statistics.median(xs):.3f} [{min(xs):.3f}-{max(xs):.3f}] n={len(xs)}")
 
     # CSV of the summary
