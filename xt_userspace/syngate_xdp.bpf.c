@@ -90,6 +90,25 @@ struct syngate_xdp_tcp {
 };
 
 /*
+ * The one's complement sum, unfolded, of the @n 32-bit words at @p (our
+ * stack, or a header the caller found in the frame). In line rather than
+ * bpf_csum_diff(): a dozen adds cost less than the helper's call and its
+ * csum_partial(). The folded sum of little-endian loads keeps the bytes'
+ * order, as csum_partial()'s does.
+ */
+static __always_inline __u64 syngate_xdp_sum32(const void *p, __u32 n)
+{
+	const __u32 *w = p;
+	__u64 sum = 0;
+	__u32 i;
+
+#pragma clang loop unroll(full)
+	for (i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
+/*
  * The TCP checksum's sum over @t, @thlen bytes long, and its pseudo-header:
  * @addrs (syngate_xdp_addr_sum()), the protocol and the length. Over all
  * of @t: the bytes past @thlen are zero and add nothing, and a fixed length
@@ -99,14 +118,9 @@ struct syngate_xdp_tcp {
 static __always_inline __u16 syngate_xdp_tcp_sum(__u64 addrs, __u32 thlen,
 						 struct syngate_xdp_tcp *t)
 {
-	__s64 sum;
-
 	/* the pseudo-header's protocol and length words, as they sit in it */
 	addrs += bpf_htons(IPPROTO_TCP) + bpf_htons(thlen);
-	sum = bpf_csum_diff(NULL, 0, (void *)t, SYNGATE_XDP_TCP_MAX, 0);
-	if (sum < 0)
-		return 0;
-	return syngate_xdp_fold(addrs + sum);
+	return syngate_xdp_fold(addrs + syngate_xdp_sum32(t, SYNGATE_XDP_TCP_MAX / 4));
 }
 
 /*
@@ -116,33 +130,36 @@ static __always_inline __u16 syngate_xdp_tcp_sum(__u64 addrs, __u32 thlen,
  */
 static __always_inline __u64 syngate_xdp_addr_sum(const struct syngate_flow *f)
 {
-	__s64 sum = bpf_csum_diff(NULL, 0, (void *)&f->saddr,
-				  2 * sizeof(f->saddr), 0);
-
-	return sum < 0 ? 0 : sum;
+	return syngate_xdp_sum32(&f->saddr, 2 * sizeof(f->saddr) / 4);
 }
 
 /*
- * Write our TCP header, @thlen bytes, at @off: the fixed part, then the
- * options a word at a time. A size that depends on the options would make
- * the verifier keep every combination of them apart, through the parser's
- * loop, and give up.
+ * Copy a TCP header, @thlen bytes, a 32-bit word at a time: from the
+ * packet at @p into @t (@to_pkt false), or from @t into the packet. Each
+ * word is checked against the frame's @end on its own, at a constant
+ * offset: a length that depends on the options would make the verifier
+ * keep every combination of them apart, through the parser's loop, and
+ * give up. Direct packet access, not bpf_xdp_load_bytes()/store_bytes():
+ * no helper call and no copy per word. Return: 0, or -1 if the frame
+ * ends first.
  */
-static __always_inline int syngate_xdp_store_tcp(struct xdp_md *ctx,
-						 __u32 off,
-						 struct syngate_xdp_tcp *t,
-						 __u32 thlen)
+static __always_inline int syngate_xdp_copy_tcp(void *p, void *end,
+						struct syngate_xdp_tcp *t,
+						__u32 thlen, bool to_pkt)
 {
+	__u32 *tw = (__u32 *)t;
 	__u32 w;
 
-	if (bpf_xdp_store_bytes(ctx, off, &t->th, sizeof(t->th)))
-		return -1;
-	for (w = 0; w < SYNGATE_TCPOPT_BUILD_MAX / 4; w++) {
-		if (sizeof(t->th) + 4 * w >= thlen)
+#pragma clang loop unroll(full)
+	for (w = 0; w < SYNGATE_XDP_TCP_MAX / 4; w++) {
+		if (4 * w >= thlen)
 			break;
-		if (bpf_xdp_store_bytes(ctx, off + sizeof(t->th) + 4 * w,
-					&t->opt[4 * w], 4))
+		if (p + 4 * (w + 1) > end)
 			return -1;
+		if (to_pkt)
+			*(__u32 *)(p + 4 * w) = tw[w];
+		else
+			tw[w] = *(__u32 *)(p + 4 * w);
 	}
 	return 0;
 }
@@ -190,7 +207,7 @@ static long syngate_xdp_walk_step(__u32 n, void *arg)
  * Read the SYN's TCP header, @thlen bytes at @off, and parse it into @syn.
  * Return: 0, or the stat to count when the SYN is left to netfilter.
  */
-static __always_inline int syngate_xdp_read_syn(struct xdp_md *ctx, __u32 off,
+static __always_inline int syngate_xdp_read_syn(void *th, void *end,
 						__u32 thlen,
 						struct syngate_xdp_tcp *t,
 						struct syngate_syn *syn)
@@ -202,7 +219,7 @@ static __always_inline int syngate_xdp_read_syn(struct xdp_md *ctx, __u32 off,
 	if (thlen < sizeof(struct tcphdr) || thlen > SYNGATE_XDP_TCP_MAX)
 		return SYNGATE_XDP_PASS_UNUSUAL;
 	__builtin_memset(t, 0, sizeof(*t));
-	if (bpf_xdp_load_bytes(ctx, off, t, thlen))
+	if (syngate_xdp_copy_tcp(th, end, t, thlen, false))
 		return SYNGATE_XDP_PASS_UNUSUAL;
 	w = bpf_map_lookup_elem(&syngate_walk, &zero);
 	if (!w)
@@ -292,19 +309,19 @@ static __always_inline __u32 syngate_xdp_answer(const struct syngate_syn *syn,
 }
 
 /*
- * What the families share: the SYN's TCP header, @thlen bytes at @off, is
+ * What the families share: the SYN's TCP header, @thlen bytes at @th, is
  * read into @syn (its addresses already there), its checksum checked, and
  * our SYN-ACK's TCP header built in @t. Return: that header's length, or 0
  * and the stat in @stat when the SYN is left to netfilter.
  */
-static __always_inline __u32 syngate_xdp_tcp(struct xdp_md *ctx, __u32 off,
+static __always_inline __u32 syngate_xdp_tcp(void *th, void *end,
 					     __u32 thlen,
 					     struct syngate_xdp_tcp *t,
 					     struct syngate_syn *syn, int *stat)
 {
 	__u64 addrs = syngate_xdp_addr_sum(&syn->flow);
 
-	*stat = syngate_xdp_read_syn(ctx, off, thlen, t, syn);
+	*stat = syngate_xdp_read_syn(th, end, thlen, t, syn);
 	if (*stat)
 		return 0;
 	if (syngate_xdp_tcp_sum(addrs, thlen, t) != 0xffff) {
@@ -347,7 +364,6 @@ static __always_inline int syngate_xdp4(struct xdp_md *ctx)
 	__u32 thlen, len;
 	__be32 saddr, daddr;
 	struct tcphdr *th;
-	__s64 sum;
 	int stat;
 
 	if ((void *)(iph + 1) > end || iph->protocol != IPPROTO_TCP ||
@@ -371,9 +387,10 @@ static __always_inline int syngate_xdp4(struct xdp_md *ctx)
 	daddr = iph->daddr;
 	syn.flow.saddr.ip = saddr;
 	syn.flow.daddr.ip = daddr;
+	/* at a constant offset now that ihl is 5: simpler for the verifier */
+	th = (void *)(iph + 1);
 
-	thlen = syngate_xdp_tcp(ctx, sizeof(*eth) + sizeof(*iph), thlen, &t,
-				&syn, &stat);
+	thlen = syngate_xdp_tcp(th, end, thlen, &t, &syn, &stat);
 	if (!thlen)
 		return syngate_xdp_count(stat, XDP_PASS);
 
@@ -394,9 +411,8 @@ static __always_inline int syngate_xdp4(struct xdp_md *ctx)
 	iph->saddr = daddr;
 	iph->daddr = saddr;
 	iph->check = 0;
-	sum = bpf_csum_diff(NULL, 0, (void *)iph, sizeof(*iph), 0);
-	iph->check = ~syngate_xdp_fold(sum < 0 ? 0 : sum);
-	if (syngate_xdp_store_tcp(ctx, sizeof(*eth) + sizeof(*iph), &t, thlen))
+	iph->check = ~syngate_xdp_fold(syngate_xdp_sum32(iph, sizeof(*iph) / 4));
+	if (syngate_xdp_copy_tcp(iph + 1, end, &t, thlen, true))
 		return XDP_DROP;
 	return syngate_xdp_count(SYNGATE_XDP_SYNACK_SENT, XDP_TX);
 }
@@ -436,8 +452,7 @@ static __always_inline int syngate_xdp6(struct xdp_md *ctx)
 	syn.flow.saddr.in6 = saddr;
 	syn.flow.daddr.in6 = daddr;
 
-	thlen = syngate_xdp_tcp(ctx, sizeof(*eth) + sizeof(*ip6h), thlen, &t,
-				&syn, &stat);
+	thlen = syngate_xdp_tcp(th, end, thlen, &t, &syn, &stat);
 	if (!thlen)
 		return syngate_xdp_count(stat, XDP_PASS);
 
@@ -456,7 +471,7 @@ static __always_inline int syngate_xdp6(struct xdp_md *ctx)
 	ip6h->hop_limit = SYNGATE_XDP_HOPS;
 	ip6h->saddr = daddr;
 	ip6h->daddr = saddr;
-	if (syngate_xdp_store_tcp(ctx, sizeof(*eth) + sizeof(*ip6h), &t, thlen))
+	if (syngate_xdp_copy_tcp(ip6h + 1, end, &t, thlen, true))
 		return XDP_DROP;
 	return syngate_xdp_count(SYNGATE_XDP_SYNACK_SENT, XDP_TX);
 }
