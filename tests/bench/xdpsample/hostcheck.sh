@@ -109,29 +109,27 @@ fi
 # kernel's SYNPROXY sends its own SYN-ACKs, also with window 0, at TTL 64).
 LOADER_OPTS=(--ports 8080 --mss4 1460 --mss6 1440 --wscale 7 --ttl 42)
 
+# end NS DEV HOST NET: DEV's addresses in NS, .HOST of 10.NET.0.0/24 and
+# ::HOST of fdNET::/64, and DEV up
+end() {
+	ip -n "$1" addr add "10.$4.0.$3/24" dev "$2" &&
+		ip -n "$1" addr add "fd$4::$3/64" dev "$2" nodad &&
+		ip -n "$1" link set lo up && ip -n "$1" link set "$2" up
+}
+
 setup() { # setup MODE
 	local chain=INPUT SV=$G
 	srv4=10.77.0.2 srv6=fd77::2
 	ip netns add "$cli" && ip netns add "$gw" &&
 	ip link add cli0 netns "$cli" type veth peer name gw0 netns "$gw" &&
-	ip -n "$cli" addr add 10.77.0.1/24 dev cli0 &&
-	ip -n "$cli" addr add fd77::1/64 dev cli0 nodad &&
-	ip -n "$gw" addr add 10.77.0.2/24 dev gw0 &&
-	ip -n "$gw" addr add fd77::2/64 dev gw0 nodad &&
-	ip -n "$cli" link set lo up && ip -n "$gw" link set lo up &&
-	ip -n "$cli" link set cli0 up && ip -n "$gw" link set gw0 up &&
+	end "$cli" cli0 1 77 && end "$gw" gw0 2 77 &&
 	ip -n "$cli" route add default via 10.77.0.2 &&
 	ip -n "$cli" -6 route add default via fd77::2 || return 1
 	if [ "$1" = routed ]; then
 		chain=FORWARD SV=$S srv4=10.78.0.2 srv6=fd78::2
 		ip netns add "$srv" &&
 		ip link add srv0 netns "$srv" type veth peer name gw1 netns "$gw" &&
-		ip -n "$srv" addr add 10.78.0.2/24 dev srv0 &&
-		ip -n "$srv" addr add fd78::2/64 dev srv0 nodad &&
-		ip -n "$gw" addr add 10.78.0.1/24 dev gw1 &&
-		ip -n "$gw" addr add fd78::1/64 dev gw1 nodad &&
-		ip -n "$srv" link set lo up && ip -n "$srv" link set srv0 up &&
-		ip -n "$gw" link set gw1 up &&
+		end "$srv" srv0 2 78 && end "$gw" gw1 1 78 &&
 		$G sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 &&
 		ip -n "$srv" route add default via 10.78.0.1 &&
 		ip -n "$srv" -6 route add default via fd78::1 || return 1
