@@ -204,7 +204,8 @@ static long syngate_xdp_walk_step(__u32 n, void *arg)
 }
 
 /*
- * Read the SYN's TCP header, @thlen bytes at @off, and parse it into @syn.
+ * Read the SYN's TCP header, @thlen bytes at @th (the frame ends at @end),
+ * and parse it into @syn.
  * Return: 0, or the stat to count when the SYN is left to netfilter.
  */
 static __always_inline int syngate_xdp_read_syn(void *th, void *end,
