@@ -19,6 +19,8 @@ PKGS=(
 	build-essential bc flex bison libelf-dev libssl-dev cpio kmod xz-utils
 	pkg-config sparse python3 rsync
 	qemu-system-x86 busybox-static iproute2 iptables nftables conntrack
+	# the cluster test's failover case replicates conntrack with it
+	conntrackd
 	libxtables-dev libnetfilter-conntrack-dev tcpdump ethtool
 	# syngatectl's XDP program: built with clang-16 (xt_userspace/Makefile
 	# says why not 14), embedded by bpftool's skeleton, loaded with libbpf

@@ -51,7 +51,7 @@ XTLIBDIR=$(pkg-config xtables --variable=xtlibdir 2>/dev/null || true)
 
 # ----------------------------------------------------------------- base
 REQUIRED_BINS="busybox kmod bash xtables-legacy-multi xtables-nft-multi ip tc"
-OPTIONAL_BINS="conntrack nft tcpdump ethtool ss ${EXTRA_BINS:-}"
+OPTIONAL_BINS="conntrack conntrackd nft tcpdump ethtool ss ${EXTRA_BINS:-}"
 
 # Inputs of the base archive, as files whose size/mtime we fingerprint.
 base_inputs() {

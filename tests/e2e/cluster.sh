@@ -19,7 +19,10 @@
 # keys (B counts the ACK invalid, nothing reaches the server); both
 # gateways rotate between the SYN and the ACK (accepted with the previous
 # key, counted); two rotations between them (refused); and root of a user
-# namespace of its own cannot set a key (EPERM, nothing changed).
+# namespace of its own cannot set a key (EPERM, nothing changed). Last,
+# failover: a transfer moved from A to B midway stalls without
+# replication and completes with conntrackd replicating A's entries to B
+# (and the same with the in-kernel SYNPROXY, the reference).
 # IPv4 and FORWARD only: the key is per namespace and family-blind, and
 # the cookie itself is proven for both families and hooks by KUnit and
 # by run.sh.
@@ -275,6 +278,161 @@ case_key_eperm() {
 	fi
 }
 
+# ------------------------------------------------------------- failover
+# After the handshake the connection lives in one gateway's conntrack
+# entry: its sequence offsets (seqadj) and its timestamp offset and cookie
+# (the synproxy extension). failover: does a proxied connection survive
+# its gateway's loss, without and with conntrackd (conntrack-tools)
+# replicating the table between the gateways? A 4 MB each way transfer,
+# paced to 8 Mbit/s so that it takes about 4 s, starts through A; after
+# 1.5 s the client's and the server's routes move to B. The same with the
+# in-kernel SYNPROXY on both gateways, the reference.
+
+FO_PACE=8mbit
+FO_BYTES=4000000
+
+# fo_pace: every link of the client and the server paced (tbf)
+fo_pace() {
+	local d
+	for d in "$CL_C c0" "$CL_C c1" "$CL_S sa" "$CL_S sb"; do
+		# shellcheck disable=SC2086
+		set -- $d
+		at "$1" tc qdisc replace dev "$2" root tbf rate $FO_PACE \
+			burst 32k latency 100ms || return 1
+	done
+}
+
+# fo_conntrackd NS NAME SELF PEER DEV: conntrackd in NS, FTFW over UDP
+# to PEER on DEV, writing what it receives straight into NS's table (no
+# external cache to commit at failover)
+fo_conntrackd() {
+	local cfg=$CL_TMP/$2.conf
+	cat > "$cfg" <<-EOC
+	Sync {
+		Mode FTFW {
+			DisableExternalCache On
+		}
+		UDP {
+			IPv4_address $3
+			IPv4_Destination_Address $4
+			Port 3780
+			Interface $5
+			Checksum on
+		}
+	}
+	General {
+		HashSize 1024
+		HashLimit 8192
+		LogFile $CL_TMP/$2.log
+		Syslog off
+		LockFile $CL_TMP/$2.lock
+		UNIX {
+			Path $CL_TMP/$2.sock
+		}
+		NetlinkBufferSize 2097152
+		NetlinkBufferSizeMaxGrowth 8388608
+		Filter From Userspace {
+			Protocol Accept {
+				TCP
+			}
+		}
+	}
+	EOC
+	at "$1" conntrackd -d -C "$cfg"
+}
+
+# fo_sync: a link between the gateways and conntrackd on both
+fo_sync() {
+	if ! command -v conntrackd >/dev/null; then
+		echo "cluster: conntrackd not found (scripts/deps.sh installs it)"
+		return 1
+	fi
+	cl_link "$CL_A" sync0 198.18.99.1/24 "$CL_B" sync1 198.18.99.2/24 &&
+		fo_conntrackd "$CL_A" a 198.18.99.1 198.18.99.2 sync0 &&
+		fo_conntrackd "$CL_B" b 198.18.99.2 198.18.99.1 sync1
+}
+
+# fo_txpkts NS DEV: packets DEV has sent
+fo_txpkts() {
+	at "$1" cat /proc/net/dev | awk -v d="$2:" '$1 == d { print $11 }'
+}
+
+# fo_target TARGET: both gateways' proxy rule uses TARGET
+fo_target() {
+	local ns
+	for ns in "$CL_A" "$CL_B"; do
+		at "$ns" "$CL_IPT" -R FORWARD 1 -p tcp --dport "$CL_PORT" \
+			-m state --state UNTRACKED,INVALID -j "$1" \
+			--sack-perm --timestamp --wscale 7 --mss 1460 || return 1
+	done
+}
+
+# fo_transfer: the transfer, moved from A to B after 1.5 s. FO_RC = the
+# client's exit status, FO_CLI/FO_SRV its and the server's last lines,
+# FO_A/FO_B = data packets A and B forwarded to the server.
+fo_transfer() {
+	local so=$CL_TMP/fo-srv.out co=$CL_TMP/fo-cli.out a0 b0 spid cpid
+	at "$CL_C" ip route replace "$CL_SRV"/32 via 198.18.1.1 dev c0
+	at "$CL_S" ip route replace 198.18.1.2/32 via 198.18.2.1 dev sa
+	a0=$(fo_txpkts "$CL_A" as) b0=$(fo_txpkts "$CL_B" bs)
+	ip netns exec "$CL_S" "$TCPXFER" server -l "$CL_SRV" -p "$CL_PORT" \
+		-k 1 -n $FO_BYTES -T 12000 > "$so" 2>&1 &
+	spid=$!
+	sleep 0.3
+	ip netns exec "$CL_C" "$TCPXFER" client -c "$CL_SRV" -p "$CL_PORT" \
+		-n $FO_BYTES -T 8000 > "$co" 2>&1 &
+	cpid=$!
+	sleep 1.5
+	cl_route B
+	at "$CL_S" ip route replace 198.18.1.2/32 via 198.18.12.1 dev sb
+	wait "$cpid"
+	FO_RC=$?
+	# the server ends by itself: its last bytes in, or 12 s without any
+	wait "$spid"
+	FO_CLI=$(grep '^client:' "$co" | tail -n 1)
+	FO_SRV=$(grep '^server: \(ok\|FAIL\)' "$so" | tail -n 1)
+	FO_A=$(($(fo_txpkts "$CL_A" as) - a0))
+	FO_B=$(($(fo_txpkts "$CL_B" bs) - b0))
+}
+
+# fo_expect NAME SURVIVES: SURVIVES=1 wants every byte through B after
+# the move, 0 wants the connection to stall (the client's inactivity
+# timeout) once its gateway is gone
+fo_expect() {
+	local what
+	fo_transfer
+	what="client '$FO_CLI' (exit $FO_RC), server '$FO_SRV', packets to the server via A $FO_A, via B $FO_B"
+	if [ "$FO_A" -lt 50 ]; then
+		fail "$1: expected the transfer to start through A, saw $what"
+	elif [ "$2" = 1 ] && { [ "$FO_RC" != 0 ] || [ "$FO_B" -lt 50 ] ||
+			! echo "$FO_SRV" | grep -q "^server: ok .* rx=$FO_BYTES tx=$FO_BYTES$"; }; then
+		fail "$1: expected every byte verified, the rest through B, saw $what"
+	elif [ "$2" = 0 ] && [ "$FO_RC" = 0 ]; then
+		fail "$1: expected the connection to stall at B without replication, saw $what"
+	else
+		pass "$1: $what"
+	fi
+}
+
+case_failover() {
+	at "$CL_C" "$CL_IPT" -D OUTPUT -p tcp --tcp-flags RST RST -j DROP
+	if ! fo_pace; then
+		fail "failover: expected tbf pacing on the client's and the server's links"
+		return
+	fi
+	fo_expect failover-unsynced 0
+	if ! fo_sync; then
+		fail "failover: expected conntrackd running on both gateways"
+		return
+	fi
+	fo_expect failover-conntrackd 1
+	if ! fo_target SYNPROXY; then
+		fail "failover: expected SYNPROXY rules on both gateways"
+		return
+	fi
+	fo_expect failover-conntrackd-synproxy 1
+}
+
 trap cl_teardown EXIT
 if ! cl_setup; then
 	fail "setup: the two-gateway topology or its rules could not be made"
@@ -282,6 +440,7 @@ else
 	case_key_file
 	case_key_eperm
 	cluster_cases
+	case_failover
 fi
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
