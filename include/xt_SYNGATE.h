@@ -38,4 +38,19 @@ struct xt_syngate_info {
 	__u16	mss;		/* host order; valid with XT_SYNGATE_OPT_MSS */
 };
 
+/*
+ * Revision 1: revision 0 and the conntrack zone of the connections the
+ * rule opens. The segments the target answers have no conntrack entry
+ * (the SYN is untracked, the third ACK invalid), so they cannot tell it
+ * the zone that a raw-table "CT --zone" rule gives the rest of the
+ * connection: the rule must.
+ */
+struct xt_syngate_info_v1 {
+	__u8	options;	/* as in revision 0 */
+	__u8	wscale;
+	__u16	mss;
+	__u16	zone;		/* host order; 0 is the default zone */
+	__u16	reserved;	/* 0 */
+};
+
 #endif /* _XT_SYNGATE_H */

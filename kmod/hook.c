@@ -20,6 +20,7 @@
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/netfilter/nf_conntrack_synproxy.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/tcp.h>
 
 #include "hook.h"
@@ -27,6 +28,7 @@
 #include "proxy.h"
 #include "rewrite.h"
 #include "xlate.h"
+#include "zones.h"
 
 /* Serialises the per-namespace hook reference counts. */
 static DEFINE_MUTEX(syngate_hook_mutex);
@@ -182,6 +184,18 @@ static void syngate_record_syn(struct syngate_net *sn, struct nf_conn *ct,
 }
 
 /*
+ * The template a new server SYN for @ct's flow goes out with: its zone's,
+ * that of the rule which opened it (zones.h). NULL once no rule names
+ * that zone: the target no longer proxies there, and the segment is
+ * dropped.
+ */
+static struct nf_conn *syngate_ct_tmpl(struct net *net,
+				       const struct nf_conn *ct)
+{
+	return syngate_zone_tmpl(net, nf_ct_zone(ct)->id);
+}
+
+/*
  * A client ACK that found the entry while our server SYN is outstanding.
  * Conntrack passes only a zero-window probe here (SEG.SEQ = ISN, its
  * "SYN proxy client keep alive"); a retransmitted third ACK is invalid
@@ -189,17 +203,21 @@ static void syngate_record_syn(struct syngate_net *sn, struct nf_conn *ct,
  * SYN.
  */
 static unsigned int syngate_retrans_ack(struct net *net,
+					const struct nf_conn *ct,
 					struct syngate_pkt *p)
 {
+	struct nf_conn *tmpl = syngate_ct_tmpl(net, ct);
 	struct syngate_net *sn = syngate_pernet(net);
 	struct syngate_seg syn;
 
+	if (!tmpl)
+		return NF_DROP;
 	if (syngate_check_client_ack(net, p, &syn)) {
 		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_INVALID);
 		return NF_DROP;
 	}
 	syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_RETRANS);
-	syngate_open_server(net, p, &syn);
+	syngate_open_server(net, p, &syn, tmpl);
 	return NF_STOLEN;
 }
 
@@ -219,16 +237,17 @@ static unsigned int syngate_reuse_ack(struct net *net, struct nf_conn *ct,
 				      struct syngate_pkt *p)
 {
 	u32 old_end = READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].td_end);
+	struct nf_conn *tmpl = syngate_ct_tmpl(net, ct);
 	struct syngate_seg syn;
 
-	if (!syngate_isn_reopens(old_end, ntohl(p->th.seq) - 1))
+	if (!tmpl || !syngate_isn_reopens(old_end, ntohl(p->th.seq) - 1))
 		return NF_ACCEPT;
 	if (syngate_check_client_ack(net, p, &syn))
 		return NF_ACCEPT;
 	nf_ct_kill(ct);
 	syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_CONN_REOPENED);
 	syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_COOKIE_VALID);
-	syngate_open_server(net, p, &syn);
+	syngate_open_server(net, p, &syn, tmpl);
 	return NF_STOLEN;
 }
 
@@ -254,15 +273,18 @@ static u32 syngate_syn_end(const struct nf_conn *ct)
 static unsigned int syngate_reopen(struct net *net, struct nf_conn *ct,
 				   struct syngate_pkt *p)
 {
+	struct syngate_ct tmpl = {
+		.ct	= syngate_ct_tmpl(net, ct),
+		.ctinfo	= IP_CT_NEW,
+	};
 	struct syngate_net *sn = syngate_pernet(net);
-	struct syngate_ct tmpl = { .ct = sn->tmpl, .ctinfo = IP_CT_NEW };
 
 	/*
 	 * Somebody else is removing it: until they have, a lookup would find
 	 * it again, and the SYN would come back here. The client's next ACK
 	 * sends it again.
 	 */
-	if (!nf_ct_kill(ct))
+	if (!tmpl.ct || !nf_ct_kill(ct))
 		return NF_DROP;
 	syngate_stat_inc(sn, SYNGATE_STAT_CONN_REOPENED);
 	syngate_resend(net, p->skb, p->flow.family, &tmpl);
@@ -418,7 +440,7 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 			return NF_ACCEPT;
 		}
 		if (orig && syngate_is_pure_ack(th))
-			return syngate_retrans_ack(net, p);
+			return syngate_retrans_ack(net, ct, p);
 		if (!orig && th->ack && !th->syn && !th->rst)
 			return syngate_stale_server(net, ct, sp, p);
 		return NF_ACCEPT;

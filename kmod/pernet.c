@@ -128,13 +128,15 @@ static void syngate_proc_exit(struct net *net)
  * The template a server SYN is sent with. Conntrack copies the seqadj and
  * synproxy extensions of a template into the entry it creates, which is
  * the only way for a module to give a new entry those extensions: since
- * 5.18 a module cannot register an extension type of its own.
+ * 5.18 a module cannot register an extension type of its own. The
+ * template's zone becomes the entry's (zones.c keeps one per zone).
  */
-static struct nf_conn *syngate_tmpl_alloc(struct net *net)
+struct nf_conn *syngate_tmpl_alloc(struct net *net,
+				   const struct nf_conntrack_zone *zone)
 {
 	struct nf_conn *ct;
 
-	ct = nf_ct_tmpl_alloc(net, &nf_ct_zone_dflt, GFP_KERNEL);
+	ct = nf_ct_tmpl_alloc(net, zone, GFP_KERNEL);
 	if (!ct)
 		return NULL;
 	if (!nfct_seqadj_ext_add(ct) || !nfct_synproxy_ext_add(ct)) {
@@ -161,7 +163,8 @@ static int __net_init syngate_net_init(struct net *net)
 		goto err_stats;
 
 	err = -ENOMEM;
-	sn->tmpl = syngate_tmpl_alloc(net);
+	INIT_LIST_HEAD(&sn->zones);
+	sn->tmpl = syngate_tmpl_alloc(net, &nf_ct_zone_dflt);
 	if (!sn->tmpl)
 		goto err_keys;
 

@@ -43,13 +43,15 @@ struct syngate_stats {
 };
 
 struct nf_conn;
+struct nf_conntrack_zone;
 
 struct syngate_keys;
 struct syngate_learn;
 
 struct syngate_net {
 	struct syngate_keys __rcu	*keys;	/* keys.h */
-	struct nf_conn			*tmpl;
+	struct nf_conn			*tmpl;	/* the default zone's */
+	struct list_head		zones;	/* zones.c: the others' */
 	struct syngate_stats __percpu	*stats;
 	unsigned int			hook_users[2];	/* IPv4, IPv6 */
 	struct syngate_stash		stash;
@@ -70,6 +72,8 @@ static inline void syngate_stat_inc(struct syngate_net *sn,
 	this_cpu_inc(sn->stats->cnt[s]);
 }
 
+struct nf_conn *syngate_tmpl_alloc(struct net *net,
+				   const struct nf_conntrack_zone *zone);
 int syngate_pernet_register(void);
 void syngate_pernet_unregister(void);
 

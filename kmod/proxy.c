@@ -243,10 +243,11 @@ int syngate_check_client_ack(struct net *net, const struct syngate_pkt *p,
  * @net: network namespace
  * @p: the client segment that carried a genuine cookie; consumed
  * @syn: from syngate_check_ack()
+ * @tmpl: the conntrack template of the rule's zone (zones.h)
  *
  * The caller counts the cookie (valid, or a retransmission of one).
  * The SYN goes out with our conntrack template, so the entry it creates
- * has the seqadj and synproxy extensions. Payload in @p is held until the
+ * has the seqadj and synproxy extensions, in the rule's zone. Payload in @p is held until the
  * server answers (stash.c), and held before the SYN leaves: the server's
  * SYN-ACK may be handled on another CPU (RPS, a multiqueue device) as
  * soon as it is sent, and would find nothing to release. Holding the
@@ -254,10 +255,10 @@ int syngate_check_client_ack(struct net *net, const struct syngate_pkt *p,
  * first.
  */
 void syngate_open_server(struct net *net, struct syngate_pkt *p,
-			 const struct syngate_seg *syn)
+			 const struct syngate_seg *syn, struct nf_conn *tmpl)
 {
 	struct syngate_net *sn = syngate_pernet(net);
-	struct syngate_ct tmpl = { .ct = sn->tmpl, .ctinfo = IP_CT_NEW };
+	struct syngate_ct sct = { .ct = tmpl, .ctinfo = IP_CT_NEW };
 	struct syngate_via via;
 	struct sk_buff *skb;
 
@@ -274,7 +275,7 @@ void syngate_open_server(struct net *net, struct syngate_pkt *p,
 		return;
 	}
 	syngate_count_xmit_err(sn, syngate_send(net, skb, p->flow.family,
-						&via, &tmpl));
+						&via, &sct));
 }
 
 /* Step 4: the ACK the client would have sent the server. */

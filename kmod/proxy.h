@@ -55,7 +55,7 @@ int syngate_check_ack(struct net *net, const struct syngate_pkt *p,
 int syngate_check_client_ack(struct net *net, const struct syngate_pkt *p,
 			     struct syngate_seg *syn);
 void syngate_open_server(struct net *net, struct syngate_pkt *p,
-			 const struct syngate_seg *syn);
+			 const struct syngate_seg *syn, struct nf_conn *tmpl);
 void syngate_finish_server(struct net *net, struct nf_conn *ct,
 			   enum ip_conntrack_info ctinfo,
 			   struct nf_conn_synproxy *sp,

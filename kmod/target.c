@@ -21,6 +21,7 @@
 #include "hook.h"
 #include "proxy.h"
 #include "target.h"
+#include "zones.h"
 
 static bool syngate_csum_bad(struct sk_buff *skb,
 			     const struct xt_action_param *par)
@@ -39,7 +40,8 @@ static bool syngate_csum_bad(struct sk_buff *skb,
  * cookies, so a flood of forged ACKs costs no lookup.
  */
 static bool syngate_handshake_under_way(struct net *net,
-					const struct sk_buff *skb, u8 family)
+					const struct sk_buff *skb, u8 family,
+					const struct nf_conn *tmpl)
 {
 	struct nf_conntrack_tuple_hash *h;
 	struct nf_conntrack_tuple tuple;
@@ -49,7 +51,7 @@ static bool syngate_handshake_under_way(struct net *net,
 	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb), family, net,
 			       &tuple))
 		return false;
-	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &tuple);
+	h = nf_conntrack_find_get(net, nf_ct_zone(tmpl), &tuple);
 	if (!h)
 		return false;
 	ct = nf_ct_tuplehash_to_ctrack(h);
@@ -81,13 +83,18 @@ syngate_learned_info(struct syngate_net *sn, const struct syngate_pkt *p,
 	return buf;
 }
 
+/*
+ * Both revisions: @info is revision 0's fields (revision 1 begins with
+ * them), @zone the conntrack zone of the server-side entry.
+ */
 static unsigned int syngate_tg(struct sk_buff *skb,
-			       const struct xt_action_param *par)
+			       const struct xt_action_param *par,
+			       const struct xt_syngate_info *info, u16 zone)
 {
-	const struct xt_syngate_info *info = par->targinfo;
 	struct net *net = xt_net(par);
 	struct syngate_net *sn = syngate_pernet(net);
 	struct xt_syngate_info learned;
+	struct nf_conn *tmpl;
 	const struct tcphdr *th;
 	struct syngate_seg syn;
 	struct syngate_pkt p;
@@ -115,12 +122,30 @@ static unsigned int syngate_tg(struct sk_buff *skb,
 		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_INVALID);
 		return NF_DROP;
 	}
-	if (syngate_handshake_under_way(net, skb, xt_family(par)))
+	/* held by the rule's checkentry until its destroy */
+	tmpl = syngate_zone_tmpl(net, zone);
+	if (WARN_ON_ONCE(!tmpl))
+		return NF_DROP;
+	if (syngate_handshake_under_way(net, skb, xt_family(par), tmpl))
 		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_RETRANS);
 	else
 		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_VALID);
-	syngate_open_server(net, &p, &syn);
+	syngate_open_server(net, &p, &syn, tmpl);
 	return NF_STOLEN;
+}
+
+static unsigned int syngate_tg_v0(struct sk_buff *skb,
+				  const struct xt_action_param *par)
+{
+	return syngate_tg(skb, par, par->targinfo, 0);
+}
+
+static unsigned int syngate_tg_v1(struct sk_buff *skb,
+				  const struct xt_action_param *par)
+{
+	const struct xt_syngate_info_v1 *info = par->targinfo;
+
+	return syngate_tg(skb, par, par->targinfo, info->zone);
 }
 
 static int syngate_check_info(const struct xt_syngate_info *info)
@@ -167,9 +192,9 @@ static bool syngate_rule_is_tcp(const struct xt_tgchk_param *par)
 	}
 }
 
-static int syngate_tg_check(const struct xt_tgchk_param *par)
+static int syngate_tg_check(const struct xt_tgchk_param *par,
+			    const struct xt_syngate_info *info)
 {
-	const struct xt_syngate_info *info = par->targinfo;
 	int err;
 
 	if (!syngate_rule_is_tcp(par)) {
@@ -206,30 +231,97 @@ static void syngate_tg_destroy(const struct xt_tgdtor_param *par)
 	nf_ct_netns_put(par->net, par->family);
 }
 
+static int syngate_tg_check_v0(const struct xt_tgchk_param *par)
+{
+	return syngate_tg_check(par, par->targinfo);
+}
+
+static int syngate_tg_check_v1(const struct xt_tgchk_param *par)
+{
+	const struct xt_syngate_info_v1 *info = par->targinfo;
+	int err;
+
+	if (info->reserved) {
+		pr_info_ratelimited("reserved field set: 0x%x\n",
+				    info->reserved);
+		return -EINVAL;
+	}
+	err = syngate_zone_get(par->net, info->zone);
+	if (err) {
+		pr_info_ratelimited("no memory for zone %u's template\n",
+				    info->zone);
+		return err;
+	}
+	err = syngate_tg_check(par, par->targinfo);
+	if (err)
+		syngate_zone_put(par->net, info->zone);
+	return err;
+}
+
+static void syngate_tg_destroy_v1(const struct xt_tgdtor_param *par)
+{
+	const struct xt_syngate_info_v1 *info = par->targinfo;
+
+	syngate_tg_destroy(par);
+	syngate_zone_put(par->net, info->zone);
+}
+
+/*
+ * Revision 0 is the target's first layout; revision 1 adds --zone. The
+ * iptables plugin uses the newest the kernel knows.
+ */
 static struct xt_target syngate_tg_reg[] __read_mostly = {
 	{
 		.name		= "SYNGATE",
+		.revision	= 0,
 		.family		= NFPROTO_IPV4,
 		.table		= "filter",
 		.hooks		= (1 << NF_INET_LOCAL_IN) |
 				  (1 << NF_INET_FORWARD),
-		.target		= syngate_tg,
+		.target		= syngate_tg_v0,
 		.targetsize	= sizeof(struct xt_syngate_info),
-		.checkentry	= syngate_tg_check,
+		.checkentry	= syngate_tg_check_v0,
 		.destroy	= syngate_tg_destroy,
+		.me		= THIS_MODULE,
+	},
+	{
+		.name		= "SYNGATE",
+		.revision	= 1,
+		.family		= NFPROTO_IPV4,
+		.table		= "filter",
+		.hooks		= (1 << NF_INET_LOCAL_IN) |
+				  (1 << NF_INET_FORWARD),
+		.target		= syngate_tg_v1,
+		.targetsize	= sizeof(struct xt_syngate_info_v1),
+		.checkentry	= syngate_tg_check_v1,
+		.destroy	= syngate_tg_destroy_v1,
 		.me		= THIS_MODULE,
 	},
 #if IS_ENABLED(CONFIG_IP6_NF_IPTABLES)
 	{
 		.name		= "SYNGATE",
+		.revision	= 0,
 		.family		= NFPROTO_IPV6,
 		.table		= "filter",
 		.hooks		= (1 << NF_INET_LOCAL_IN) |
 				  (1 << NF_INET_FORWARD),
-		.target		= syngate_tg,
+		.target		= syngate_tg_v0,
 		.targetsize	= sizeof(struct xt_syngate_info),
-		.checkentry	= syngate_tg_check,
+		.checkentry	= syngate_tg_check_v0,
 		.destroy	= syngate_tg_destroy,
+		.me		= THIS_MODULE,
+	},
+	{
+		.name		= "SYNGATE",
+		.revision	= 1,
+		.family		= NFPROTO_IPV6,
+		.table		= "filter",
+		.hooks		= (1 << NF_INET_LOCAL_IN) |
+				  (1 << NF_INET_FORWARD),
+		.target		= syngate_tg_v1,
+		.targetsize	= sizeof(struct xt_syngate_info_v1),
+		.checkentry	= syngate_tg_check_v1,
+		.destroy	= syngate_tg_destroy_v1,
 		.me		= THIS_MODULE,
 	},
 #endif

@@ -31,6 +31,7 @@ enum {
 	O_MSS,
 	O_ECN,
 	O_LEARN,
+	O_ZONE,
 };
 
 #define s struct xt_syngate_info
@@ -45,6 +46,25 @@ static const struct xt_option_entry syngate_opts[] = {
 	 .flags = XTOPT_PUT, XTOPT_POINTER(s, mss)},
 	{.name = "ecn", .id = O_ECN, .type = XTTYPE_NONE},
 	{.name = "learn", .id = O_LEARN, .type = XTTYPE_NONE},
+	XTOPT_TABLEEND,
+};
+#undef s
+
+/* Revision 1: the same and --zone. */
+#define s struct xt_syngate_info_v1
+static const struct xt_option_entry syngate_opts_v1[] = {
+	{.name = "sack-perm", .id = O_SACK_PERM, .type = XTTYPE_NONE},
+	{.name = "timestamp", .id = O_TIMESTAMP, .type = XTTYPE_NONE},
+	{.name = "wscale", .id = O_WSCALE, .type = XTTYPE_UINT8,
+	 .min = 0, .max = XT_SYNGATE_WSCALE_MAX,
+	 .flags = XTOPT_PUT, XTOPT_POINTER(s, wscale)},
+	{.name = "mss", .id = O_MSS, .type = XTTYPE_UINT16,
+	 .min = XT_SYNGATE_MSS_MIN, .max = XT_SYNGATE_MSS_MAX,
+	 .flags = XTOPT_PUT, XTOPT_POINTER(s, mss)},
+	{.name = "ecn", .id = O_ECN, .type = XTTYPE_NONE},
+	{.name = "learn", .id = O_LEARN, .type = XTTYPE_NONE},
+	{.name = "zone", .id = O_ZONE, .type = XTTYPE_UINT16,
+	 .flags = XTOPT_PUT, XTOPT_POINTER(s, zone)},
 	XTOPT_TABLEEND,
 };
 #undef s
@@ -68,6 +88,15 @@ static void syngate_help(void)
 	       XT_SYNGATE_MSS_MIN, XT_SYNGATE_MSS_MAX, XT_SYNGATE_WSCALE_MAX);
 }
 
+static void syngate_help_v1(void)
+{
+	syngate_help();
+	printf(
+"  --zone id        conntrack zone of the connections the rule opens,\n"
+"                   0-65535 (0, the default zone, when not given); the\n"
+"                   zone a raw-table CT --zone rule gives their segments\n");
+}
+
 static void syngate_parse(struct xt_option_call *cb)
 {
 	struct xt_syngate_info *info = cb->data;
@@ -75,6 +104,7 @@ static void syngate_parse(struct xt_option_call *cb)
 	/* Range checks, duplicate checks and storing (XTOPT_PUT). */
 	xtables_option_parse(cb);
 
+	/* --zone is stored by XTOPT_PUT; the rest are bits */
 	switch (cb->entry->id) {
 	case O_SACK_PERM:
 		info->options |= XT_SYNGATE_OPT_SACK_PERM;
@@ -158,6 +188,31 @@ static void syngate_save(const void *ip, const struct xt_entry_target *target)
 	syngate_dump((const void *)target->data, "--");
 }
 
+/* Revision 1 begins with revision 0's fields; --zone comes last. */
+static void syngate_dump_v1(const struct xt_syngate_info_v1 *info,
+			    const char *pfx)
+{
+	syngate_dump((const void *)info, pfx);
+	if (info->zone)
+		printf(" %szone %u", pfx, info->zone);
+}
+
+static void syngate_print_v1(const void *ip,
+			     const struct xt_entry_target *target, int numeric)
+{
+	(void)ip;
+	(void)numeric;
+	printf(" SYNGATE");
+	syngate_dump_v1((const void *)target->data, "");
+}
+
+static void syngate_save_v1(const void *ip,
+			    const struct xt_entry_target *target)
+{
+	(void)ip;
+	syngate_dump_v1((const void *)target->data, "--");
+}
+
 /*
  * nft has no SYNGATE. Its synproxy statement is the in-kernel SYNPROXY,
  * another implementation with other cookies and without what SYNGATE
@@ -177,20 +232,42 @@ static int syngate_xlate(struct xt_xlate *xl,
 	return 0;
 }
 
-static struct xtables_target syngate_tg_reg = {
-	.family		= NFPROTO_UNSPEC,
-	.name		= "SYNGATE",
-	.version	= XTABLES_VERSION,
-	.revision	= 0,
-	.size		= XT_ALIGN(sizeof(struct xt_syngate_info)),
-	.userspacesize	= XT_ALIGN(sizeof(struct xt_syngate_info)),
-	.help		= syngate_help,
-	.print		= syngate_print,
-	.save		= syngate_save,
-	.x6_parse	= syngate_parse,
-	.x6_fcheck	= syngate_check,
-	.x6_options	= syngate_opts,
-	.xlate		= syngate_xlate,
+/*
+ * Both revisions: libxtables uses the newest the kernel knows, so a
+ * kernel module without --zone (revision 0 only) refuses the option
+ * with "unknown option" instead of ignoring it.
+ */
+static struct xtables_target syngate_tg_reg[] = {
+	{
+		.family		= NFPROTO_UNSPEC,
+		.name		= "SYNGATE",
+		.version	= XTABLES_VERSION,
+		.revision	= 0,
+		.size		= XT_ALIGN(sizeof(struct xt_syngate_info)),
+		.userspacesize	= XT_ALIGN(sizeof(struct xt_syngate_info)),
+		.help		= syngate_help,
+		.print		= syngate_print,
+		.save		= syngate_save,
+		.x6_parse	= syngate_parse,
+		.x6_fcheck	= syngate_check,
+		.x6_options	= syngate_opts,
+		.xlate		= syngate_xlate,
+	},
+	{
+		.family		= NFPROTO_UNSPEC,
+		.name		= "SYNGATE",
+		.version	= XTABLES_VERSION,
+		.revision	= 1,
+		.size		= XT_ALIGN(sizeof(struct xt_syngate_info_v1)),
+		.userspacesize	= XT_ALIGN(sizeof(struct xt_syngate_info_v1)),
+		.help		= syngate_help_v1,
+		.print		= syngate_print_v1,
+		.save		= syngate_save_v1,
+		.x6_parse	= syngate_parse,
+		.x6_fcheck	= syngate_check,
+		.x6_options	= syngate_opts_v1,
+		.xlate		= syngate_xlate,
+	},
 };
 
 /*
@@ -200,5 +277,6 @@ static struct xtables_target syngate_tg_reg = {
  */
 static void __attribute__((constructor)) syngate_tg_init(void)
 {
-	xtables_register_target(&syngate_tg_reg);
+	xtables_register_targets(syngate_tg_reg,
+				 sizeof(syngate_tg_reg) / sizeof(syngate_tg_reg[0]));
 }

@@ -456,6 +456,11 @@ expect_pmtu_SYNGATE="ok"
 # finds none for fe80::/10, and the client's connect times out: reference
 # deviation "timeout".
 expect_link_local_SYNPROXY="timeout"
+# zone: with --zone 5, then without (SYNPROXY: only without, it has no
+# such option): the entry must be in the zone the raw table gives the
+# connection's other segments.
+expect_zone_SYNGATE="ok stall"
+expect_zone_SYNPROXY="stall"
 expect_link_local_SYNGATE="ok"
 expect_odd_rst_SYNGATE="passed"
 expect_replay_SYNGATE="refused"

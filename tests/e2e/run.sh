@@ -54,7 +54,7 @@ E2E_LONG_NOSCALE_MIN=${E2E_LONG_NOSCALE_MIN:-0.5}
 # cookie lives at most 49.2 s)
 E2E_REPLAY_WAIT=${E2E_REPLAY_WAIT:-50}
 
-SCENARIOS="connect options learn dnat link-local xdp no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack pmtu replay"
+SCENARIOS="connect options learn dnat link-local xdp no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst odd-rst retrans-ack pmtu replay zone"
 # Run on one backend only: the slow ones, and late-ack, which needs a
 # capture (seconds under TCG) and tests nothing the backend changes.
 HEAVY="flood lossy long-path late-ack replay"
@@ -824,6 +824,78 @@ sc_link_local() {
         pass $name "time=$(elapsed "$t0")s $gwll total_us=$(kv "$co" "client: ok" total_us) $(stat_str)"
     else
         pass $name "time=$(elapsed "$t0")s reference-deviation=$seen (SYN-ACK routed without an interface) $(stat_str)"
+    fi
+}
+
+# zone_try TIMEOUT_MS: one client through the gateway, 1 MiB each way;
+# ZONE_SEEN = ok, stall (connected, then no data for TIMEOUT_MS) or what
+# the client said; ZONE_CT = the gateway's conntrack entries in zone 5.
+zone_try() {
+    local so co rc fam=ipv4
+    [ "$T_FAMILY" = 6 ] && fam=ipv6
+    newfile so srv
+    newfile co cli
+    ZONE_CT=0
+    if ! start_server "$so" -k 1 -T 10000; then
+        ZONE_SEEN="no server"
+        return
+    fi
+    client -T "$1" >"$co" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ] && grep -q "^client: ok .*rx=1048576 tx=1048576" "$co"; then
+        ZONE_SEEN=ok
+        wait_server 15
+    elif grep -q "^client: FAIL stage=transfer reason=timeout" "$co"; then
+        ZONE_SEEN=stall
+    else
+        ZONE_SEEN="failed: $(grep '^client:' "$co" | head -n 1)"
+    fi
+    stop_server
+    ZONE_CT=$(in_gw conntrack -L -f $fam --zone 5 2>/dev/null | grep -c "dport=$E2E_PORT ")
+}
+
+# zone: the gateway puts every segment it tracks in conntrack zone 5 (a
+# raw-table CT --zone rule after the notrack rule, as on a gateway that
+# keeps overlapping networks apart). The connection's entry must be in
+# that zone too, or the server's SYN-ACK and everything after miss it.
+# SYNGATE --zone 5: 1 MiB each way, the entry in zone 5. The rule
+# without --zone (and SYNPROXY, which has no such option): the client,
+# connected by the cookie, stalls.
+sc_zone() {
+    local name=zone t0 zrule want seen1 ct1="" seen2
+    t0=$(now_s)
+    zrule=(-i gc -p tcp -m tcp --dport "$E2E_PORT" -m state --state UNTRACKED,INVALID
+           -j SYNGATE --sack-perm --timestamp --wscale 7 --mss 1460 --zone 5)
+    in_gw "$IPT" -t raw -A PREROUTING -j CT --zone 5
+    in_gw "$IPT" -t raw -A OUTPUT -j CT --zone 5
+    stat_delta_begin
+    if [ "$T_TARGET" = SYNGATE ]; then
+        if ! in_gw "$IPT" -I "$T_HOOK" 1 "${zrule[@]}"; then
+            in_gw "$IPT" -t raw -D PREROUTING -j CT --zone 5
+            in_gw "$IPT" -t raw -D OUTPUT -j CT --zone 5
+            fail $name "expected the --zone 5 rule to be inserted"
+            return
+        fi
+        zone_try 10000
+        seen1=$ZONE_SEEN ct1=$ZONE_CT
+        in_gw "$IPT" -D "$T_HOOK" "${zrule[@]}"
+    fi
+    zone_try 3000
+    seen2=$ZONE_SEEN
+    in_gw "$IPT" -t raw -D PREROUTING -j CT --zone 5
+    in_gw "$IPT" -t raw -D OUTPUT -j CT --zone 5
+    stat_delta_end
+    want=$(expect zone)
+    if [ "${seen1:+$seen1 }$seen2" != "$want" ]; then
+        fail $name "expected '$want' (with --zone 5, then without), saw '${seen1:+$seen1 }$seen2' $(stat_str)"
+    elif [ -n "$ct1" ] && [ "$ct1" -lt 1 ]; then
+        fail $name "expected the connection's entry in zone 5, saw none $(stat_str)"
+    elif [ "$D_VAL" -ne 2 ] && [ "$T_TARGET" = SYNGATE ]; then
+        fail $name "expected cookie_valid +2 (both clients got past the cookie), saw $(stat_str)"
+    elif [ "$T_TARGET" = SYNGATE ]; then
+        pass $name "time=$(elapsed "$t0")s --zone 5: $seen1, entries in zone 5: $ct1; without: $seen2 $(stat_str)"
+    else
+        pass $name "time=$(elapsed "$t0")s reference-deviation=$seen2 (no zone option) $(stat_str)"
     fi
 }
 
@@ -2368,6 +2440,7 @@ run_scenario() {
         lossy) sc_lossy ;;
         long-path) sc_long_path ;;
         rules) sc_rules ;;
+        zone) sc_zone ;;
     esac
     stop_server
     [ -z "$XDP_FRONT" ] || xdp_front_end "$sc"
