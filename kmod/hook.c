@@ -222,18 +222,43 @@ static unsigned int syngate_retrans_ack(struct net *net,
 }
 
 /*
+ * A client segment on an ended entry that does not reopen it. If the
+ * server ever answered our SYN (the entry has offsets), it is a late
+ * segment of that connection, which the server may still expect (the
+ * last ACK of a close): it goes on, translated. If the server never
+ * answered, the entry is ending because of a RST about our SYN (the
+ * server's, or a blind one conntrack took for it), and conntrack removes
+ * such an entry as soon as it has accepted the RST: a segment that finds
+ * it in CLOSE was looked up on another CPU in between. The server has no
+ * connection for it and would answer with a reset, which reaches the
+ * client without an entry to check it against: drop it. The client's
+ * next retransmission finds no entry and opens a new handshake through
+ * the target. An entry whose synproxy extension holds no ISN was never
+ * ours: ctnetlink gives every entry it makes one (conntrackd's replicas
+ * of connections nobody proxied), and its segments go on.
+ */
+static unsigned int syngate_after_end(const struct nf_conn *ct,
+				      const struct nf_conn_synproxy *sp)
+{
+	if (test_bit(IPS_SEQ_ADJUST_BIT, &ct->status) || !sp->isn)
+		return NF_ACCEPT;
+	return NF_DROP;
+}
+
+/*
  * A client ACK on an entry whose connection has ended (TIME_WAIT, or
  * CLOSE after a reset). If it returns a genuine cookie and starts above
  * everything the old connection sent, the client has reused the 4-tuple
  * and completed a new handshake with us while conntrack still remembers
  * the old one: the old entry and its offsets must go, or the new
  * connection would be translated with them. Anything else is a late
- * segment of the old connection and goes on as it is: that includes a
+ * segment of the old connection (syngate_after_end()): that includes a
  * delayed duplicate of the old connection's own third ACK or first data,
  * whose cookie is still within its lifetime, and which must not open
  * the server a connection (and hand it data) that the client has closed.
  */
 static unsigned int syngate_reuse_ack(struct net *net, struct nf_conn *ct,
+				      const struct nf_conn_synproxy *sp,
 				      struct syngate_pkt *p)
 {
 	u32 old_end = READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].td_end);
@@ -241,9 +266,9 @@ static unsigned int syngate_reuse_ack(struct net *net, struct nf_conn *ct,
 	struct syngate_seg syn;
 
 	if (!tmpl || !syngate_isn_reopens(old_end, ntohl(p->th.seq) - 1))
-		return NF_ACCEPT;
+		return syngate_after_end(ct, sp);
 	if (syngate_check_client_ack(net, p, &syn))
-		return NF_ACCEPT;
+		return syngate_after_end(ct, sp);
 	nf_ct_kill(ct);
 	syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_CONN_REOPENED);
 	syngate_stat_inc(syngate_pernet(net), SYNGATE_STAT_COOKIE_VALID);
@@ -408,6 +433,8 @@ static unsigned int syngate_server_reset(struct net *net, struct nf_conn *ct,
  *                                       (syngate_reuse_ack)    late-ack
  * CLOSE      orig  SYN                  new entry, SYN again   rst-reopen
  * CLOSE      orig  pure ACK             4-tuple reused?        reuse
+ * CLOSE      orig  other, no offsets    drop (a race: the      blind-rst
+ *                  yet, not reopening   entry is going)
  * CLOSE      reply RST acking our SYN,  translate onto the     closed-port
  *                  no offsets yet       client's sequence
  * CLOSE      reply other RST, no        blind: drop            blind-rst
@@ -455,8 +482,10 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 		if (orig && syn)
 			return syngate_reopen(net, ct, p);
 		if (orig && syngate_is_pure_ack(th))
-			return syngate_reuse_ack(net, ct, p);
-		if (!th->rst || test_bit(IPS_SEQ_ADJUST_BIT, &ct->status))
+			return syngate_reuse_ack(net, ct, sp, p);
+		if (!th->rst)
+			return orig ? syngate_after_end(ct, sp) : NF_ACCEPT;
+		if (test_bit(IPS_SEQ_ADJUST_BIT, &ct->status))
 			return NF_ACCEPT;
 		if (!orig)
 			return syngate_server_reset(net, ct, ctinfo, sp, p);

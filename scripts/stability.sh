@@ -10,7 +10,8 @@
 # --loop     the cheap loop instead of the whole suite: SYNGATE, nft,
 #            both families and hooks, the scenarios around the CI failure
 #            of issue 18 (third-ack, closed-port, reuse, stale-server,
-#            rst-reopen, blind-rst, odd-rst, retrans-ack) in CI's order
+#            rst-reopen, blind-rst, rst-race, odd-rst, retrans-ack) in
+#            CI's order
 # The E2E_* filters of tests/e2e/run.sh pass through (E2E_TARGETS,
 # E2E_SCENARIOS, ...: scripts/vm/run.sh hands every E2E_* variable to
 # the guest). Output: build/stability/<kernel>[-loop].out; the last
@@ -37,7 +38,7 @@ esac
 if [ $loop = 1 ]; then
 	export E2E_TARGETS=${E2E_TARGETS:-SYNGATE}
 	export E2E_BACKENDS=${E2E_BACKENDS:-nft}
-	export E2E_SCENARIOS=${E2E_SCENARIOS:-third-ack closed-port reuse stale-server rst-reopen blind-rst odd-rst retrans-ack}
+	export E2E_SCENARIOS=${E2E_SCENARIOS:-third-ack closed-port reuse stale-server rst-reopen blind-rst rst-race odd-rst retrans-ack}
 fi
 mkdir -p build/stability
 out=build/stability/$kernel.out
