@@ -37,10 +37,17 @@
 #include "../kmod/synack.c"
 #pragma GCC visibility pop
 
-/* What the target's answer has (kmod/xmit.c) and we must match. */
-#define SYNGATE_XDP_TTL		64	/* net.ipv4.ip_default_ttl's default */
-#define SYNGATE_XDP_HOPS	64	/* net.ipv6.conf.all.hop_limit's */
 #define SYNGATE_XDP_TCP_MAX	60	/* TCP header with 40 bytes of options */
+
+/*
+ * What the target's answer has (kmod/xmit.c) and we must match: the
+ * namespace's net.ipv4.ip_default_ttl and net.ipv6.conf.all.hop_limit.
+ * syngatectl sets them from its namespace before it loads the program;
+ * read-only, so the verifier makes them constants. 64 is the default of
+ * both.
+ */
+const volatile __u8 syngate_ttl = 64;
+const volatile __u8 syngate_hops = 64;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -408,7 +415,7 @@ static __always_inline int syngate_xdp4(struct xdp_md *ctx)
 	iph->tot_len = bpf_htons(sizeof(*iph) + thlen);
 	iph->id = 0;
 	iph->frag_off = bpf_htons(0x4000);	/* DF */
-	iph->ttl = SYNGATE_XDP_TTL;
+	iph->ttl = syngate_ttl;
 	iph->saddr = daddr;
 	iph->daddr = saddr;
 	iph->check = 0;
@@ -469,7 +476,7 @@ static __always_inline int syngate_xdp6(struct xdp_md *ctx)
 	/* Version 6, traffic class and flow label 0, as ip6_flow_hdr(0, 0) */
 	*(__be32 *)ip6h = bpf_htonl(0x60000000);
 	ip6h->payload_len = bpf_htons(thlen);
-	ip6h->hop_limit = SYNGATE_XDP_HOPS;
+	ip6h->hop_limit = syngate_hops;
 	ip6h->saddr = daddr;
 	ip6h->daddr = saddr;
 	if (syngate_xdp_copy_tcp(ip6h + 1, end, &t, thlen, true))

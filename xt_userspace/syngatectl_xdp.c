@@ -220,6 +220,45 @@ static int attach_maps(struct attach *a, const struct xdp_maps *m)
 }
 
 /*
+ * The TTL and hop limit the target gives its answers (kmod/xmit.c) are
+ * the namespace's sysctls: the program's must be the same, or its
+ * SYN-ACKs would tell the XDP path from the target's. Read in the
+ * namespace syngatectl runs in, at each attach: a change afterwards
+ * needs an attach again.
+ */
+static int attach_sysctl_u8(const char *path, volatile __u8 *val)
+{
+	unsigned int v;
+	FILE *f;
+	int n;
+
+	f = fopen(path, "r");
+	/* a kernel without IPv6: the default stays, nothing to match */
+	if (!f && errno == ENOENT && strstr(path, "/ipv6/"))
+		return EXIT_OK;
+	if (!f)
+		return fail("%s: %s", path, strerror(errno));
+	n = fscanf(f, "%u", &v);
+	fclose(f);
+	if (n != 1 || v < 1 || v > 255)
+		return fail("%s: not a TTL (1-255)", path);
+	*val = v;
+	return EXIT_OK;
+}
+
+static int attach_ttl(struct attach *a)
+{
+	int err;
+
+	err = attach_sysctl_u8("/proc/sys/net/ipv4/ip_default_ttl",
+			       &a->skel->rodata->syngate_ttl);
+	if (!err)
+		err = attach_sysctl_u8("/proc/sys/net/ipv6/conf/all/hop_limit",
+				       &a->skel->rodata->syngate_hops);
+	return err;
+}
+
+/*
  * libbpf warns of what it works around (a kernel that refuses the
  * program's BTF, say): show its log, the verifier's with it, only when
  * the program does not load.
@@ -275,6 +314,8 @@ static int attach_load(struct attach *a)
 		err = fail("cannot open the XDP program: %s", strerror(errno));
 	} else {
 		err = attach_maps(a, &m);
+		if (!err)
+			err = attach_ttl(a);
 		if (!err)
 			err = attach_verify(a);
 		if (!err)

@@ -559,7 +559,11 @@ xdp_synack() {
     in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
         --sport "$XS_PORT" --dport "$E2E_PORT" --flags "$1" --seq 1000 \
         --opts "$2" --listen 200 >"$f" 2>&1
-    sed -n 's/^rx: flags=\([A-Z]*\) seq=\([0-9]*\) ack=\([0-9]*\) win=\([0-9]*\) .*opts=\(.*\)/\1 \2 \3 \4 \5/p' "$f" | head -n 1
+    # the first segment back and the TTL (hop limit) it came with
+    awk '!r && /^rx: flags=/ { r = $0; next }
+         r && /^rx-ttl: / { t = $2; exit }
+         END { if (r) print r " ttl=" t }' "$f" |
+        sed -n 's/^rx: flags=\([A-Z]*\) seq=\([0-9]*\) ack=\([0-9]*\) win=\([0-9]*\) .*opts=\([^ ]*\) \(ttl=.*\)/\1 \2 \3 \4 \5 \6/p'
 }
 
 # The SYNs of xdp_same_synack: "FLAGS OPTS" (pktcraft's syntax): Linux,
@@ -577,9 +581,9 @@ xdp_tick_start() {
 }
 
 # xdp_same_synack FAM: for each of XS_CASES, the SYN-ACK made at XDP is
-# the one the target makes for the same SYN, to the bit; XS_MSG says what
-# they sent. Both in the same tick of our TSval's clock, else the pair is
-# sent again.
+# the one the target makes for the same SYN, to the bit (TCP header and
+# options, and the TTL or hop limit); XS_MSG says what they sent. Both in
+# the same tick of our TSval's clock, else the pair is sent again.
 xdp_same_synack() {
     local fam=$1 c x t try n=0
     XS_MSG=""
@@ -639,7 +643,18 @@ xdp_native() {
     [ -z "$XN_MSG" ]
 }
 
+# The gateway's TTL and hop limit are not the defaults meanwhile: the
+# target takes them from its namespace, and syngatectl gives the program
+# its namespace's when it attaches it, so the two SYN-ACKs still match.
 sc_xdp() {
+    in_gw sysctl -q -w net.ipv4.ip_default_ttl=99 >/dev/null
+    in_gw sysctl -q -w net.ipv6.conf.all.hop_limit=77 >/dev/null
+    sc_xdp_run
+    in_gw sysctl -q -w net.ipv4.ip_default_ttl=64 >/dev/null
+    in_gw sysctl -q -w net.ipv6.conf.all.hop_limit=64 >/dev/null
+}
+
+sc_xdp_run() {
     local name=xdp t0 fam out rc p0 p1 msg="" first="" oos_syn=""
     t0=$(now_s)
     XC_MSG="" XS_MSG="" XC_SENT=0

@@ -118,6 +118,7 @@ struct rxseg {
 	size_t optlen;
 	const uint8_t *data;
 	size_t len;
+	int ttl;		/* TTL or hop limit; -1: not known */
 };
 
 /* Our side and the peer's side of one flow. */
@@ -163,6 +164,7 @@ static void usage(const char *fmt, const char *arg)
 "--rate 0 means as fast as possible.\n"
 "send/handshake print each segment received from dst:dport as\n"
 "  rx: flags=SA seq=N ack=N win=N len=N opts=mss:1460,ws:7,sackok,ts:V:E\n"
+"  rx-ttl: N   (its TTL or hop limit)\n"
 "handshake keeps listening --listen MS (default 3000) after the SYN-ACK,\n"
 "ACKs the peer's data and FIN, retransmits unacknowledged data or FIN\n"
 "after --rto MS (default 300, doubling, at most 5 times; 0 = never,\n"
@@ -567,9 +569,12 @@ static int rx_socket(bool v6)
 		perror("pktcraft: raw tcp socket");
 		return -1;
 	}
-	if (v6)
+	if (v6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
 			   sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one,
+			   sizeof(one));
+	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	return fd;
 }
@@ -626,6 +631,7 @@ static int match_v4(const uint8_t *p, size_t n, const struct flow *f,
 		return -1;
 	if (memcmp(p + 12, f->peer->b, 4) || memcmp(p + 16, f->local->b, 4))
 		return -1;
+	r->ttl = p[8];
 	return parse_tcp(p + ihl, tot - ihl, f, r);
 }
 
@@ -637,9 +643,15 @@ static int match_v6(const uint8_t *p, size_t n, const struct msghdr *mh,
 
 	if (memcmp(&from->sin6_addr, f->peer->b, 16))
 		return -1;
+	r->ttl = -1;
 	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR((struct msghdr *)mh, cm)) {
 		struct in6_pktinfo pi;
 
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_HOPLIMIT) {
+			memcpy(&r->ttl, CMSG_DATA(cm), sizeof(r->ttl));
+			continue;
+		}
 		if (cm->cmsg_level != IPPROTO_IPV6 ||
 		    cm->cmsg_type != IPV6_PKTINFO)
 			continue;
@@ -710,6 +722,8 @@ static void print_rx(const struct rxseg *r)
 
 	print_seg("rx", r->flags, r->seq, r->ack, r->win, r->len, r->opt,
 		  r->optlen);
+	if (r->ttl >= 0)
+		printf("rx-ttl: %d\n", r->ttl);
 	if (!r->len)
 		return;
 	for (i = 0; i < r->len && i < 64; i++)
