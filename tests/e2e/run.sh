@@ -1971,9 +1971,9 @@ sc_blind_rst() {
 # synchronise (the hook drops it) marks the entry as having seen a reply,
 # so conntrack keeps it in CLOSE after the blind RST; then the client
 # sends its data again. pktcraft plays both ends (pk_syn). SYNGATE holds
-# it: the server's stack sends no reset for it (counted in its OUTPUT
-# from then on; on INPUT the server is the gateway, whose INPUT chain
-# sees segments before the hook does).
+# it (SYNGATE only: see applies()): the server's stack sends no reset
+# for it (counted in its OUTPUT from then on; on INPUT the server is the
+# gateway, whose INPUT chain sees segments before the hook does).
 sc_rst_race() {
     local name=rst-race t0 so out sport=$((E2E_FIXED_PORT + 1007)) cookie tsecr ack
     local drop="! -i gc -p tcp --syn --dport $E2E_PORT -j DROP"
@@ -1990,6 +1990,10 @@ sc_rst_race() {
     fi
     # shellcheck disable=SC2086
     in_srvns "$IPT" -I INPUT 1 $drop
+    # the client's kernel has no socket for the flow: its resets (to our
+    # SYN-ACK, to the server's ACK where the proxy passes it on) would
+    # move conntrack's state while the scenario sets it up
+    rst_drop -A
     pk_syn $sport "$out"
     cookie=$PK_COOKIE tsecr=$PK_TSECR
     if [ -n "$cookie" ] && [ -n "$tsecr" ]; then
@@ -2029,6 +2033,7 @@ sc_rst_race() {
     fi
     # shellcheck disable=SC2086
     in_srvns "$IPT" -D INPUT $drop
+    rst_drop -D
     stop_server
     if [ -z "$entry" ]; then
         fail $name "(setup) expected the gateway's entry in SYN_SENT, saw: $(ct_line $sport); $(tr '\n' ' ' < "$out")"
@@ -2043,8 +2048,7 @@ sc_rst_race() {
         fail $name "expected the client's data on the ended entry $want, saw $seen: server resets=${n:-0} $(stat_str)"
         return
     fi
-    [ "$seen" = passed ] && want="$want reference-deviation=data-reaches-server-after-blind-rst"
-    pass $name "time=$(elapsed "$t0")s entry after the RST=$state server resets=${n:-0} $(stat_str)${want#"$seen"}"
+    pass $name "time=$(elapsed "$t0")s entry after the RST=$state server resets=${n:-0} $(stat_str)"
 }
 
 # lossy capture checks -------------------------------------------------------
@@ -2568,6 +2572,11 @@ applies() {
         link-local) [ "$T_HOOK$T_FAMILY" = INPUT6 ] ;;
         # the suite behind XDP (E2E_XDP) has the program attached already
         xdp) [ "$T_TARGET" = SYNGATE ] && [ -z "$XDP_FRONT" ] ;;
+        # its setup leans on SYNGATE's hook dropping the server's ACK;
+        # SYNPROXY passes that ACK on, and where conntrack then puts the
+        # client's data varies from run to run (passed to the server, or
+        # taken by SYNPROXY's target as a new cookie ACK)
+        rst-race) [ "$T_TARGET" = SYNGATE ] ;;
         *) return 0 ;;
     esac
 }
