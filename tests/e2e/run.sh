@@ -1441,6 +1441,20 @@ pk_syn() {
     PK_TSECR=$(echo "$synack" | sed -n 's/.*ts:\([0-9]*\):.*/\1/p')
 }
 
+# pk_open SPORT OUT: pk_syn, then the third ACK (PK_ACK = cookie + 1);
+# true once the gateway's entry is in SYN_SENT (our SYN sent, unanswered:
+# the caller drops the server's SYNs).
+pk_open() {
+    pk_syn "$1" "$2"
+    [ -n "$PK_COOKIE" ] && [ -n "$PK_TSECR" ] || return 1
+    PK_ACK=$(( (PK_COOKIE + 1) % 4294967296 ))
+    # shellcheck disable=SC2086
+    in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
+        --sport "$1" --dport "$E2E_PORT" --flags A --seq 1001 --ack $PK_ACK \
+        --opts "nop,nop,ts=5001:$PK_TSECR" >>"$2" 2>&1
+    ct_wait "$1" SYN_SENT
+}
+
 # odd-rst: the client resets while the server handshake is under way
 # (SYN_SENT: the server's SYNs are dropped), with a repeated timestamp
 # option, which SYNGATE's SYN parser refuses. A RST needs no options: it
@@ -1468,16 +1482,8 @@ sc_odd_rst() {
     in_srvns "$IPT" -I INPUT 1 $drop
     # shellcheck disable=SC2086
     in_srvns "$IPT" -I INPUT 1 $count
-    pk_syn $sport "$out"
-    cookie=$PK_COOKIE tsecr=$PK_TSECR
-    if [ -n "$cookie" ] && [ -n "$tsecr" ]; then
-        ack=$(( (cookie + 1) % 4294967296 ))
-        # shellcheck disable=SC2086
-        in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
-            --sport $sport --dport "$E2E_PORT" --flags A --seq 1001 --ack $ack \
-            --opts "nop,nop,ts=5001:$tsecr" >>"$out" 2>&1
-        ct_wait $sport SYN_SENT && entry=SYN_SENT
-    fi
+    pk_open $sport "$out" && entry=SYN_SENT
+    cookie=$PK_COOKIE tsecr=$PK_TSECR ack=${PK_ACK:-}
     if [ -n "$entry" ]; then
         stat_delta_begin
         # shellcheck disable=SC2086
@@ -1994,16 +2000,8 @@ sc_rst_race() {
     # SYN-ACK, to the server's ACK where the proxy passes it on) would
     # move conntrack's state while the scenario sets it up
     rst_drop -A
-    pk_syn $sport "$out"
-    cookie=$PK_COOKIE tsecr=$PK_TSECR
-    if [ -n "$cookie" ] && [ -n "$tsecr" ]; then
-        ack=$(( (cookie + 1) % 4294967296 ))
-        # shellcheck disable=SC2086
-        in_client "$PKTCRAFT" send $FAM_OPT --src "$CLI_ADDR" --dst "$SRV_ADDR" \
-            --sport $sport --dport "$E2E_PORT" --flags A --seq 1001 --ack $ack \
-            --opts "nop,nop,ts=5001:$tsecr" >>"$out" 2>&1
-        ct_wait $sport SYN_SENT && entry=SYN_SENT
-    fi
+    pk_open $sport "$out" && entry=SYN_SENT
+    cookie=$PK_COOKIE tsecr=$PK_TSECR ack=${PK_ACK:-}
     if [ -n "$entry" ]; then
         stat_delta_begin
         # the server's ACK of our SYN (ack = ISN + 1), then the blind RST,
