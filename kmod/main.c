@@ -4,6 +4,7 @@
  * server. Module entry points.
  */
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <net/netfilter/nf_conntrack_extend.h>
 
 #include "pernet.h"
@@ -34,6 +35,8 @@ static void __exit syngate_exit(void)
 {
 	syngate_target_unregister();
 	syngate_pernet_unregister();
+	/* zones.c frees the last rule's template after a grace period */
+	rcu_barrier();
 }
 
 module_init(syngate_init);
