@@ -34,25 +34,15 @@ enum {
 	O_ZONE,
 };
 
-#define s struct xt_syngate_info
-static const struct xt_option_entry syngate_opts[] = {
-	{.name = "sack-perm", .id = O_SACK_PERM, .type = XTTYPE_NONE},
-	{.name = "timestamp", .id = O_TIMESTAMP, .type = XTTYPE_NONE},
-	{.name = "wscale", .id = O_WSCALE, .type = XTTYPE_UINT8,
-	 .min = 0, .max = XT_SYNGATE_WSCALE_MAX,
-	 .flags = XTOPT_PUT, XTOPT_POINTER(s, wscale)},
-	{.name = "mss", .id = O_MSS, .type = XTTYPE_UINT16,
-	 .min = XT_SYNGATE_MSS_MIN, .max = XT_SYNGATE_MSS_MAX,
-	 .flags = XTOPT_PUT, XTOPT_POINTER(s, mss)},
-	{.name = "ecn", .id = O_ECN, .type = XTTYPE_NONE},
-	{.name = "learn", .id = O_LEARN, .type = XTTYPE_NONE},
-	XTOPT_TABLEEND,
-};
-#undef s
-
-/* Revision 1: the same and --zone. */
+/*
+ * One table for both revisions: revision 1 begins with revision 0's
+ * fields, so the offsets are the same, and its --zone comes first so
+ * that revision 0's table is the rest.
+ */
 #define s struct xt_syngate_info_v1
 static const struct xt_option_entry syngate_opts_v1[] = {
+	{.name = "zone", .id = O_ZONE, .type = XTTYPE_UINT16,
+	 .flags = XTOPT_PUT, XTOPT_POINTER(s, zone)},
 	{.name = "sack-perm", .id = O_SACK_PERM, .type = XTTYPE_NONE},
 	{.name = "timestamp", .id = O_TIMESTAMP, .type = XTTYPE_NONE},
 	{.name = "wscale", .id = O_WSCALE, .type = XTTYPE_UINT8,
@@ -63,8 +53,6 @@ static const struct xt_option_entry syngate_opts_v1[] = {
 	 .flags = XTOPT_PUT, XTOPT_POINTER(s, mss)},
 	{.name = "ecn", .id = O_ECN, .type = XTTYPE_NONE},
 	{.name = "learn", .id = O_LEARN, .type = XTTYPE_NONE},
-	{.name = "zone", .id = O_ZONE, .type = XTTYPE_UINT16,
-	 .flags = XTOPT_PUT, XTOPT_POINTER(s, zone)},
 	XTOPT_TABLEEND,
 };
 #undef s
@@ -250,7 +238,7 @@ static struct xtables_target syngate_tg_reg[] = {
 		.save		= syngate_save,
 		.x6_parse	= syngate_parse,
 		.x6_fcheck	= syngate_check,
-		.x6_options	= syngate_opts,
+		.x6_options	= syngate_opts_v1 + 1,	/* all but --zone */
 		.xlate		= syngate_xlate,
 	},
 	{
