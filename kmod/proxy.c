@@ -247,12 +247,12 @@ int syngate_check_client_ack(struct net *net, const struct syngate_pkt *p,
  *
  * The caller counts the cookie (valid, or a retransmission of one).
  * The SYN goes out with our conntrack template, so the entry it creates
- * has the seqadj and synproxy extensions, in the rule's zone. Payload in @p is held until the
- * server answers (stash.c), and held before the SYN leaves: the server's
- * SYN-ACK may be handled on another CPU (RPS, a multiqueue device) as
- * soon as it is sent, and would find nothing to release. Holding the
- * segment detaches it from its device, so where it came in is read
- * first.
+ * has the seqadj and synproxy extensions, in the rule's zone. Payload in
+ * @p is held until the server answers (stash.c), and held before the SYN
+ * leaves: the server's SYN-ACK may be handled on another CPU (RPS, a
+ * multiqueue device) as soon as it is sent, and would find nothing to
+ * release. Holding the segment detaches it from its device, so where it
+ * came in is read first.
  */
 void syngate_open_server(struct net *net, struct syngate_pkt *p,
 			 const struct syngate_seg *syn, struct nf_conn *tmpl)

@@ -226,15 +226,15 @@ static int attach_maps(struct attach *a, const struct xdp_maps *m)
  * namespace syngatectl runs in, at each attach: a change afterwards
  * needs an attach again.
  */
-static int attach_sysctl_u8(const char *path, volatile __u8 *val)
+static int attach_sysctl_u8(const char *path, bool optional,
+			    volatile __u8 *val)
 {
 	unsigned int v;
 	FILE *f;
 	int n;
 
 	f = fopen(path, "r");
-	/* a kernel without IPv6: the default stays, nothing to match */
-	if (!f && errno == ENOENT && strstr(path, "/ipv6/"))
+	if (!f && errno == ENOENT && optional)
 		return EXIT_OK;
 	if (!f)
 		return fail("%s: %s", path, strerror(errno));
@@ -250,11 +250,12 @@ static int attach_ttl(struct attach *a)
 {
 	int err;
 
-	err = attach_sysctl_u8("/proc/sys/net/ipv4/ip_default_ttl",
+	err = attach_sysctl_u8("/proc/sys/net/ipv4/ip_default_ttl", false,
 			       &a->skel->rodata->syngate_ttl);
+	/* a kernel without IPv6: the default stays, nothing to match */
 	if (!err)
 		err = attach_sysctl_u8("/proc/sys/net/ipv6/conf/all/hop_limit",
-				       &a->skel->rodata->syngate_hops);
+				       true, &a->skel->rodata->syngate_hops);
 	return err;
 }
 
