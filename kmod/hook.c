@@ -47,21 +47,24 @@ static bool syngate_seq_ours(const struct nf_conn *ct,
 			     enum ip_conntrack_dir dir,
 			     struct syngate_rewrite *rw)
 {
-	const struct nf_ct_seqadj *this_way, *other_way;
+	const unsigned long needed = IPS_SEQ_ADJUST | IPS_CONFIRMED;
 	const struct nf_conn_seqadj *seqadj;
+	s32 orig, reply;
 
-	if (!test_bit(IPS_SEQ_ADJUST_BIT, &ct->status) ||
-	    !nf_ct_is_confirmed(ct) || nfct_help(ct))
+	if ((READ_ONCE(ct->status) & needed) != needed ||
+	    nf_ct_ext_exist(ct, NF_CT_EXT_HELPER))
 		return false;
 	seqadj = nfct_seqadj(ct);
 	if (!seqadj)
 		return false;
-	this_way = &seqadj->seq[dir];
-	other_way = &seqadj->seq[!dir];
-	rw->seq = READ_ONCE(this_way->offset_after);
-	rw->ack = READ_ONCE(other_way->offset_after);
-	return READ_ONCE(this_way->offset_before) == rw->seq &&
-	       READ_ONCE(other_way->offset_before) == rw->ack;
+	orig = READ_ONCE(seqadj->seq[IP_CT_DIR_ORIGINAL].offset_after);
+	reply = READ_ONCE(seqadj->seq[IP_CT_DIR_REPLY].offset_after);
+	if (READ_ONCE(seqadj->seq[IP_CT_DIR_ORIGINAL].offset_before) != orig ||
+	    READ_ONCE(seqadj->seq[IP_CT_DIR_REPLY].offset_before) != reply)
+		return false;
+	rw->seq = dir == IP_CT_DIR_REPLY ? reply : orig;
+	rw->ack = dir == IP_CT_DIR_REPLY ? orig : reply;
+	return true;
 }
 
 /*
@@ -75,7 +78,7 @@ static void syngate_confirmed(struct sk_buff *skb, struct nf_conn *ct)
 {
 	if (nf_ct_ecache_exist(ct))
 		nf_ct_deliver_cached_events(ct);
-	nf_reset_ct(skb);
+	nf_ct_put(ct);
 	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 }
 
@@ -531,32 +534,31 @@ syngate_hook_handshake(const struct nf_hook_state *state, struct sk_buff *skb,
 	return syngate_handshake(state->net, ct, ctinfo, sp, &p);
 }
 
-/* States in which the hook has handshake work; the rest only translate. */
+/*
+ * States in which the hook has handshake work; the rest only translate.
+ * One test of a mask: every segment of every connection asks.
+ */
 static bool syngate_in_handshake(const struct nf_conn *ct)
 {
-	switch (ct->proto.tcp.state) {
-	case TCP_CONNTRACK_SYN_SENT:
-	case TCP_CONNTRACK_SYN_RECV:
-	case TCP_CONNTRACK_TIME_WAIT:
-	case TCP_CONNTRACK_CLOSE:
-		return true;
-	default:
-		return false;
-	}
+	const u32 states = BIT(TCP_CONNTRACK_SYN_SENT) |
+			   BIT(TCP_CONNTRACK_SYN_RECV) |
+			   BIT(TCP_CONNTRACK_TIME_WAIT) |
+			   BIT(TCP_CONNTRACK_CLOSE);
+
+	return states & BIT(ct->proto.tcp.state);
 }
 
-static int syngate_thoff(struct sk_buff *skb, u8 family)
+/*
+ * Out of line: inline, the locals whose addresses it takes would cost
+ * every segment, IPv4 too, a stack canary and (Debian's kernels zero
+ * every stack variable) their zeroing.
+ */
+static noinline int syngate_thoff6(struct sk_buff *skb)
 {
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
 	__be16 frag_off;
-	u8 nexthdr;
 	int thoff;
 
-	if (family == NFPROTO_IPV4) {
-		if (ip_hdr(skb)->protocol != IPPROTO_TCP)
-			return -1;
-		return ip_hdrlen(skb);
-	}
-	nexthdr = ipv6_hdr(skb)->nexthdr;
 	thoff = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &nexthdr,
 				 &frag_off);
 	if (thoff < 0 || nexthdr != IPPROTO_TCP || (frag_off & htons(~0x7)))
@@ -564,16 +566,32 @@ static int syngate_thoff(struct sk_buff *skb, u8 family)
 	return thoff;
 }
 
-/*
- * A segment a local socket sends out of a VRF passes POST_ROUTING twice:
- * on the VRF device, then on the real one. Conntrack confirms it and
- * seqadj shifts it only on the second pass (nf_confirm()); so do we, or
- * timestamps would be shifted and windows rescaled twice.
- */
-static bool syngate_vrf_first_pass(const struct nf_hook_state *state)
+static int syngate_thoff(struct sk_buff *skb, u8 family)
 {
-	return state->hook == NF_INET_POST_ROUTING &&
-	       netif_is_l3_master(state->out);
+	if (family == NFPROTO_IPV6)
+		return syngate_thoff6(skb);
+	if (ip_hdr(skb)->protocol != IPPROTO_TCP)
+		return -1;
+	return ip_hdrlen(skb);
+}
+
+/*
+ * Segments that pass the hook twice, of which the other pass is the one
+ * that counts. A segment a local socket sends out of a VRF passes
+ * POST_ROUTING on the VRF device, then on the real one: conntrack
+ * confirms it and seqadj shifts it only on the second pass (nf_confirm()),
+ * and so do we, or timestamps would be shifted and windows rescaled
+ * twice. One that loops back through lo passes POST_ROUTING on its way
+ * out, where it counts (nf_is_loopback_packet() is false until it has
+ * been received), and LOCAL_IN on its way back in. Each test where it can
+ * be true: forwarded segments meet only the first.
+ */
+static bool syngate_other_pass(const struct nf_hook_state *state,
+			       const struct sk_buff *skb)
+{
+	if (state->hook == NF_INET_POST_ROUTING)
+		return netif_is_l3_master(state->out);
+	return nf_is_loopback_packet(skb);
 }
 
 /*
@@ -619,13 +637,13 @@ static unsigned int syngate_hook(void *priv, struct sk_buff *skb,
 	struct nf_conn *ct;
 	int thoff;
 
-	if (syngate_vrf_first_pass(state))
+	if (syngate_other_pass(state, skb))
 		return NF_ACCEPT;
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct)
 		return NF_ACCEPT;
 	sp = nfct_synproxy(ct);
-	if (!sp || nf_is_loopback_packet(skb))
+	if (!sp)
 		return NF_ACCEPT;
 	/* an ICMP error about a server segment, toward the server */
 	if (ctinfo == IP_CT_RELATED)
