@@ -57,6 +57,20 @@ WAKEUP = ("do_idle", "default_idle", "arch_cpu_idle", "cpu_idle",
           "kvm_", "x2apic_", "native_apic", "native_write_msr",
           "native_read_msr", "restore_regs_and_return", "irqentry_",
           "common_startup_64", "cpu_startup_entry", "start_secondary",
+          # entering and leaving idle and interrupts: context tracking,
+          # the nohz checks, the idle routine itself
+          "ct_kernel_", "ct_nmi_", "ct_idle_", "local_touch_nmi",
+          "tsc_verify_tsc_adjust", "amd_e400_idle", "timer_clear_idle",
+          "can_stop_idle_tick", "get_next_timer_interrupt",
+          "irq_work_needs_cpu", "nr_iowait_cpu",
+          # the scheduler: the switch and its load tracking
+          "__switch_to", "update_load_avg", "__update_load_avg",
+          "update_blocked_averages", "update_dl_rq_load_avg",
+          "update_rt_rq_load_avg", "sched_balance_newidle", "record_times",
+          "place_entity", "set_next_entity", "update_curr",
+          "smpboot_thread_fn",
+          # raising the softirq and running its queue: per batch
+          "raise_softirq_irqoff", "llist_reverse_order", "__usecs_to_jiffies",
           # batches: the page allocator returning a per-CPU list to its
           # zone (and the lock that then contends), conntrack's garbage
           # collector when it happens to run on the gateway's CPU
@@ -77,9 +91,16 @@ STRING = ("clear_page_erms", "clear_page_rep", "memset_erms", "memcpy_erms",
           "rep_movs_alternative", "rep_stos_alternative")
 
 
+# Whole names, where a prefix would take in a function of the packet path
+# (_raw_spin_lock_irqsave: enqueue_to_backlog's lock, per segment): the
+# lock process_backlog takes per batch, and the scheduler's.
+WAKEUP_EXACT = {"_raw_spin_lock_irq", "_raw_spin_unlock_irq"}
+
+
 def is_wakeup(fn):
     """A function whose instructions come per wakeup (see WAKEUP)."""
-    return fn.split(" ", 1)[0].startswith(WAKEUP)
+    name = fn.split(" ", 1)[0]
+    return name.startswith(WAKEUP) or name in WAKEUP_EXACT
 
 
 def is_string(fn):
