@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The conntrack hook: steps 3 to 5 of the handshake (proxy.h) and the
- * translation of every later segment (rewrite.c). The offsets live in
+ * translation of every later segment (rewrite.h). The offsets live in
  * the seqadj extension, where conntrack's window tracking reads them.
  *
  * It runs just before conntrack confirms a packet, on LOCAL_IN and
