@@ -68,6 +68,17 @@ static bool syngate_seq_ours(const struct nf_conn *ct,
 }
 
 /*
+ * Past this hook, @skb goes on without its entry @ct (the one it holds a
+ * reference to), marked untracked: conntrack's confirm hook then has
+ * nothing to do with it.
+ */
+static void syngate_untrack(struct sk_buff *skb, struct nf_conn *ct)
+{
+	nf_ct_put(ct);
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+}
+
+/*
  * The segment is translated and its entry confirmed: all that conntrack's
  * confirm hook has left to do is deliver the events the segment raised
  * and run seqadj, whose work is done. So do the first, and let the hook
@@ -78,8 +89,7 @@ static void syngate_confirmed(struct sk_buff *skb, struct nf_conn *ct)
 {
 	if (nf_ct_ecache_exist(ct))
 		nf_ct_deliver_cached_events(ct);
-	nf_ct_put(ct);
-	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+	syngate_untrack(skb, ct);
 }
 
 /*
@@ -608,8 +618,7 @@ static bool syngate_other_pass(const struct nf_hook_state *state,
  * confirming, its entry is confirmed: it goes on untracked.
  */
 static unsigned int syngate_hook_icmp(const struct nf_hook_state *state,
-				      struct sk_buff *skb,
-				      const struct nf_conn *ct)
+				      struct sk_buff *skb, struct nf_conn *ct)
 {
 	struct syngate_net *sn = syngate_pernet(state->net);
 	int ret = 0;
@@ -622,10 +631,8 @@ static unsigned int syngate_hook_icmp(const struct nf_hook_state *state,
 	}
 	if (ret)
 		syngate_stat_inc(sn, SYNGATE_STAT_ICMP_FIXED);
-	if (test_bit(IPS_SEQ_ADJUST_BIT, &ct->status)) {
-		nf_reset_ct(skb);
-		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
-	}
+	if (test_bit(IPS_SEQ_ADJUST_BIT, &ct->status))
+		syngate_untrack(skb, ct);
 	return NF_ACCEPT;
 }
 
