@@ -511,6 +511,24 @@ static unsigned int syngate_handshake(struct net *net, struct nf_conn *ct,
 }
 
 /*
+ * Where a server SYN for a client segment's flow must seem to arrive
+ * (syngate_open_server()): the client's device when it addressed this
+ * host. Its segments reach LOCAL_IN; or, once nat PREROUTING has bound
+ * the entry to a port forward, POST_ROUTING, forwarded from the device
+ * they came in on.
+ */
+static struct net_device *syngate_syn_in(const struct nf_hook_state *state,
+					 const struct nf_conn *ct,
+					 const struct sk_buff *skb)
+{
+	if (state->hook == NF_INET_LOCAL_IN)
+		return state->in;
+	if (test_bit(IPS_DST_NAT_BIT, &ct->status) && skb->skb_iif)
+		return dev_get_by_index_rcu(state->net, skb->skb_iif);
+	return NULL;
+}
+
+/*
  * Out of line on purpose: Debian's kernels zero every stack variable
  * (INIT_STACK_ALL_ZERO), and the copy of the segment the handshake works
  * on would cost the hook a memset for every segment that passes it.
@@ -539,8 +557,10 @@ syngate_hook_handshake(const struct nf_hook_state *state, struct sk_buff *skb,
 				 SYNGATE_STAT_DROP_MALFORMED);
 		return NF_DROP;
 	}
-	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL)
+	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL) {
 		syngate_orig_flow(ct, &p.flow);
+		p.syn_in = syngate_syn_in(state, ct, skb);
+	}
 	return syngate_handshake(state->net, ct, ctinfo, sp, &p);
 }
 

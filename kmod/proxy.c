@@ -49,6 +49,7 @@ int syngate_pkt_load(struct syngate_pkt *p, struct sk_buff *skb, u8 family,
 
 	p->skb = skb;
 	p->thoff = thoff;
+	p->syn_in = NULL;
 	p->flow.family = family;
 	p->flow.sport = p->th.source;
 	p->flow.dport = p->th.dest;
@@ -247,7 +248,10 @@ int syngate_check_client_ack(struct net *net, const struct syngate_pkt *p,
  *
  * The caller counts the cookie (valid, or a retransmission of one).
  * The SYN goes out with our conntrack template, so the entry it creates
- * has the seqadj and synproxy extensions, in the rule's zone. Payload in
+ * has the seqadj and synproxy extensions, in the rule's zone. When the
+ * client addressed this host (@p->syn_in set), the SYN first meets
+ * PREROUTING as if it came from the client, so that one DNAT rule there
+ * forwards the connection, as it would without us. Payload in
  * @p is held until the server answers (stash.c), and held before the SYN
  * leaves: the server's SYN-ACK may be handled on another CPU (RPS, a
  * multiqueue device) as soon as it is sent, and would find nothing to
@@ -261,6 +265,7 @@ void syngate_open_server(struct net *net, struct syngate_pkt *p,
 	struct syngate_ct sct = { .ct = tmpl, .ctinfo = IP_CT_NEW };
 	struct syngate_via via;
 	struct sk_buff *skb;
+	int err;
 
 	syngate_via(p->skb, &via);
 	skb = syngate_build(net, p->flow.family, &p->flow.saddr,
@@ -274,8 +279,12 @@ void syngate_open_server(struct net *net, struct syngate_pkt *p,
 		syngate_count_xmit_err(sn, -ENOMEM);
 		return;
 	}
-	syngate_count_xmit_err(sn, syngate_send(net, skb, p->flow.family,
-						&via, &sct));
+	if (p->syn_in)
+		err = syngate_send_received(net, skb, p->flow.family,
+					    p->syn_in, &sct);
+	else
+		err = syngate_send(net, skb, p->flow.family, &via, &sct);
+	syngate_count_xmit_err(sn, err);
 }
 
 /* Step 4: the ACK the client would have sent the server. */

@@ -39,6 +39,11 @@ struct syngate_pkt {
 	unsigned int		thoff;
 	struct syngate_flow	flow;	/* as the segment travels */
 	struct syngate_opts	opts;
+	/*
+	 * Where our SYN for its flow must seem to arrive (the client's
+	 * device: syngate_open_server()), or NULL to send it as our own.
+	 */
+	struct net_device	*syn_in;
 };
 
 void syngate_count_xmit_err(struct syngate_net *sn, int err);

@@ -130,6 +130,9 @@ static unsigned int syngate_tg(struct sk_buff *skb,
 		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_RETRANS);
 	else
 		syngate_stat_inc(sn, SYNGATE_STAT_COOKIE_VALID);
+	/* addressed to this host: nat PREROUTING may forward it (proxy.c) */
+	if (xt_hooknum(par) == NF_INET_LOCAL_IN)
+		p.syn_in = xt_in(par);
 	syngate_open_server(net, &p, &syn, tmpl);
 	return NF_STOLEN;
 }

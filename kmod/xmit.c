@@ -5,6 +5,9 @@
  *
  * Each goes out through the local output path and routing, so the same
  * code serves the INPUT and FORWARD hooks and policy routing applies.
+ * The SYN to a server the client reached through this host's own address
+ * meets PREROUTING first (syngate_send_received()), where a port
+ * forward's DNAT rule sends it on.
  * Checksums are left to the output path (CHECKSUM_PARTIAL): the device or
  * skb_checksum_help() completes them, whichever the route leads to.
  *
@@ -17,6 +20,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/if_vlan.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/dst.h>
@@ -325,6 +329,27 @@ static int syngate_route6(struct net *net, struct sk_buff *skb,
 }
 #endif
 
+/* Route a segment whose conntrack state is attached, and send it. */
+static int syngate_output(struct net *net, struct sk_buff *skb, u8 family,
+			  const struct syngate_via *via)
+{
+	int err;
+
+	if (family == NFPROTO_IPV6)
+		err = syngate_route6(net, skb, via);
+	else
+		err = syngate_route4(net, skb, via);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
+	if (family == NFPROTO_IPV6)
+		ip6_local_out(net, NULL, skb);
+	else
+		ip_local_out(net, NULL, skb);
+	return 0;
+}
+
 /**
  * syngate_send - send a complete segment through routing
  * @net: network namespace
@@ -339,22 +364,84 @@ static int syngate_route6(struct net *net, struct sk_buff *skb,
 int syngate_send(struct net *net, struct sk_buff *skb, u8 family,
 		 const struct syngate_via *via, const struct syngate_ct *sct)
 {
-	int err;
-
-	if (family == NFPROTO_IPV6)
-		err = syngate_route6(net, skb, via);
-	else
-		err = syngate_route4(net, skb, via);
-	if (err) {
-		kfree_skb(skb);
-		return err;
-	}
 	syngate_attach_ct(skb, sct);
-	if (family == NFPROTO_IPV6)
-		ip6_local_out(net, NULL, skb);
-	else
-		ip_local_out(net, NULL, skb);
-	return 0;
+	return syngate_output(net, skb, family, via);
+}
+
+/*
+ * The far side of PREROUTING (syngate_send_received()). nat PREROUTING
+ * has chosen the segment's destination; from here it travels as one of
+ * our own, routed by the device it seemed to arrive on.
+ */
+static int syngate_prerouted(struct net *net, struct sock *sk,
+			     struct sk_buff *skb)
+{
+	u8 family = skb->protocol == htons(ETH_P_IPV6) ? NFPROTO_IPV6 :
+							 NFPROTO_IPV4;
+	struct syngate_via via;
+
+	syngate_via(skb, &via);
+	skb->dev = NULL;
+	return syngate_output(net, skb, family, &via);
+}
+
+/*
+ * Make a segment of ours look as received: the length fields and header
+ * checksum the receive path would have checked, no route and no control
+ * block left from an earlier trip (syngate_reopen()), an empty link-layer
+ * header, so that a LOG or NFLOG rule prints none rather than reading
+ * outside the buffer, and the input device, which tells the hook at
+ * POST_ROUTING where a SYN that must be sent again came in.
+ */
+static void syngate_as_received(struct sk_buff *skb, u8 family,
+				struct net_device *in)
+{
+	if (family == NFPROTO_IPV6) {
+		ipv6_hdr(skb)->payload_len =
+			htons(skb->len - sizeof(struct ipv6hdr));
+	} else {
+		ip_hdr(skb)->tot_len = htons(skb->len);
+		ip_send_check(ip_hdr(skb));
+	}
+	skb_dst_drop(skb);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb_reset_mac_header(skb);
+	skb->pkt_type = PACKET_HOST;
+	skb->dev = in;
+	skb->skb_iif = in->ifindex;
+}
+
+/**
+ * syngate_send_received - send a segment through PREROUTING first
+ * @net: network namespace
+ * @skb: as for syngate_send(), or one of ours already on its way (its
+ *	route and conntrack state are dropped); always consumed
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @in: the device the segment seems to arrive on: the client's
+ * @sct: conntrack state to attach
+ *
+ * For the SYN to a server when the client addressed this host: without
+ * us, the client's SYN would have met the PREROUTING hooks, and nat
+ * PREROUTING (a port forward's DNAT, a REDIRECT) would have chosen where
+ * it goes. Ours meets them in its place, as though it came in on @in.
+ * The raw table's CT rules pass it by (it carries conntrack state
+ * already), and its conntrack entry is made there from our template.
+ * Then it goes out as syngate_send() sends it.
+ *
+ * Return: 0 when handed on (a PREROUTING rule may still drop it),
+ * -EHOSTUNREACH.
+ */
+int syngate_send_received(struct net *net, struct sk_buff *skb, u8 family,
+			  struct net_device *in, const struct syngate_ct *sct)
+{
+	int ret;
+
+	nf_reset_ct(skb);
+	syngate_attach_ct(skb, sct);
+	syngate_as_received(skb, family, in);
+	ret = NF_HOOK(family, NF_INET_PRE_ROUTING, net, NULL, skb, in, NULL,
+		      syngate_prerouted);
+	return ret == -EHOSTUNREACH ? ret : 0;
 }
 
 /**

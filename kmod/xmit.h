@@ -49,6 +49,8 @@ struct syngate_via {
 void syngate_via(const struct sk_buff *skb, struct syngate_via *via);
 int syngate_send(struct net *net, struct sk_buff *skb, u8 family,
 		 const struct syngate_via *via, const struct syngate_ct *sct);
+int syngate_send_received(struct net *net, struct sk_buff *skb, u8 family,
+			  struct net_device *in, const struct syngate_ct *sct);
 void syngate_resend(struct net *net, struct sk_buff *skb, u8 family,
 		    const struct syngate_ct *sct);
 int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,

@@ -438,12 +438,14 @@ sc_learn() {
 }
 
 # dnat: a port forward. The client connects to the gateway's own address,
-# port DNAT_PORT, which nat PREROUTING forwards to the server's E2E_PORT.
-# SYNs are untracked, so no DNAT rule sees them: they are addressed to
-# the gateway and the target's rule must be on INPUT; the SYN the target
-# sends the server leaves through LOCAL_OUT, so the DNAT rule must be in
-# nat OUTPUT too (README, xt_SYNGATE(8)). FORWARD combinations only: the
-# server must be a separate host.
+# port DNAT_PORT, which nat PREROUTING forwards to the server's E2E_PORT:
+# on the server host (FORWARD combinations), or on the gateway itself, a
+# local port forward (INPUT). SYNs are untracked, so no DNAT rule sees
+# them: they are addressed to the gateway and the target's rule is on
+# INPUT. SYNGATE's SYN to the server meets PREROUTING as the client's
+# would have (proxy.c), so the one DNAT rule there is the whole port
+# forward. SYNPROXY's leaves through LOCAL_OUT only and needs the rule in
+# nat OUTPUT as well (README, xt_SYNGATE(8)).
 DNAT_PORT=80
 
 # dnat_rules -A|-D: the port-forward ruleset, added or deleted.
@@ -454,16 +456,21 @@ dnat_rules() {
     else
         gw=198.18.1.1 to="$SRV_ADDR:$E2E_PORT"
     fi
-    in_gw "$IPT" "$op" INPUT -i gc -p tcp -m tcp --dport $DNAT_PORT \
+    DNAT_GW=$gw
+    # first in INPUT: on INPUT combinations the suite's own rules end with
+    # a DROP of everything INVALID from the client side
+    local at1=(-D INPUT) at2=(-D INPUT)
+    [ "$op" = -A ] && at1=(-I INPUT 1) at2=(-I INPUT 2)
+    in_gw "$IPT" "${at1[@]}" -i gc -p tcp -m tcp --dport $DNAT_PORT \
         -m state --state UNTRACKED,INVALID -j "$T_TARGET" \
         --sack-perm --timestamp --wscale 7 --mss 1460 &&
-    in_gw "$IPT" "$op" INPUT -i gc -p tcp -m tcp --dport $DNAT_PORT \
+    in_gw "$IPT" "${at2[@]}" -i gc -p tcp -m tcp --dport $DNAT_PORT \
         -m state --state INVALID -j DROP &&
     in_gw "$IPT" -t nat "$op" PREROUTING -i gc -d "$gw" -p tcp --dport $DNAT_PORT \
-        -j DNAT --to-destination "$to" &&
-    in_gw "$IPT" -t nat "$op" OUTPUT -d "$gw" -p tcp --dport $DNAT_PORT \
-        -j DNAT --to-destination "$to"
-    DNAT_GW=$gw
+        -j DNAT --to-destination "$to" || return 1
+    [ "$T_TARGET" = SYNGATE ] ||
+        in_gw "$IPT" -t nat "$op" OUTPUT -d "$gw" -p tcp --dport $DNAT_PORT \
+            -j DNAT --to-destination "$to"
 }
 
 sc_dnat() {
@@ -2561,12 +2568,10 @@ default_targets() {
 }
 
 # run_combo TARGET BACKEND FAMILY HOOK
-# applies SCENARIO: does it exist in this combination? dnat needs the
-# server on another host (FORWARD); link-local needs it on the gateway,
-# over IPv6.
+# applies SCENARIO: does it exist in this combination? link-local needs
+# the server on the gateway, over IPv6.
 applies() {
     case $1 in
-        dnat) [ "$T_HOOK" = FORWARD ] ;;
         link-local) [ "$T_HOOK$T_FAMILY" = INPUT6 ] ;;
         # the suite behind XDP (E2E_XDP) has the program attached already
         xdp) [ "$T_TARGET" = SYNGATE ] && [ -z "$XDP_FRONT" ] ;;
