@@ -307,6 +307,9 @@ static u32 syngate_syn_end(const struct nf_conn *ct)
  * cookie, timestamp offset, sequence offsets and windows. Do what
  * conntrack does itself when the client was the one to reset: remove the
  * entry and send the SYN again, into a new entry made from our template.
+ * NAT has rewritten the SYN for the old entry: the new one is made from
+ * the addresses the client sent, and finds its NAT rules anew, in
+ * PREROUTING again when the SYN came through it (a port forward).
  */
 static unsigned int syngate_reopen(struct net *net, struct nf_conn *ct,
 				   struct syngate_pkt *p)
@@ -316,6 +319,7 @@ static unsigned int syngate_reopen(struct net *net, struct nf_conn *ct,
 		.ctinfo	= IP_CT_NEW,
 	};
 	struct syngate_net *sn = syngate_pernet(net);
+	int err;
 
 	/*
 	 * Somebody else is removing it: until they have, a lookup would find
@@ -325,7 +329,18 @@ static unsigned int syngate_reopen(struct net *net, struct nf_conn *ct,
 	if (!tmpl.ct || !nf_ct_kill(ct))
 		return NF_DROP;
 	syngate_stat_inc(sn, SYNGATE_STAT_CONN_REOPENED);
-	syngate_resend(net, p->skb, p->flow.family, &tmpl);
+	if (syngate_readdress(p->skb, p->thoff, p->flow.family,
+			      &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple)) {
+		syngate_stat_inc(sn, SYNGATE_STAT_DROP_NOMEM);
+		return NF_DROP;
+	}
+	if (!p->syn_in) {
+		syngate_resend(net, p->skb, p->flow.family, &tmpl);
+		return NF_STOLEN;
+	}
+	err = syngate_send_received(net, p->skb, p->flow.family, p->syn_in,
+				    &tmpl);
+	syngate_count_xmit_err(sn, err);
 	return NF_STOLEN;
 }
 

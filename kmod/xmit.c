@@ -467,6 +467,59 @@ void syngate_resend(struct net *net, struct sk_buff *skb, u8 family,
 }
 
 /**
+ * syngate_readdress - give a segment of ours its connection's original
+ * addresses and ports
+ * @skb: the segment, its TCP header at @thoff
+ * @thoff: offset of the TCP header from skb->data
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @t: the tuple to write: the entry's original one
+ *
+ * Undoes what NAT did to the segment on its way out, so that it can be
+ * sent again as new and find its NAT rules anew. The TCP checksum is
+ * updated as NAT updates it, whether complete or left to the device; the
+ * IP header checksum is the output path's to set.
+ *
+ * Return: 0, or -ENOMEM when the headers cannot be made writable.
+ */
+int syngate_readdress(struct sk_buff *skb, unsigned int thoff, u8 family,
+		      const struct nf_conntrack_tuple *t)
+{
+	struct tcphdr *th;
+
+	if (skb_ensure_writable(skb, thoff + sizeof(*th)))
+		return -ENOMEM;
+	th = (struct tcphdr *)(skb->data + thoff);
+	if (family == NFPROTO_IPV6) {
+		struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		inet_proto_csum_replace16(&th->check, skb,
+					  ip6h->saddr.s6_addr32,
+					  t->src.u3.ip6, true);
+		inet_proto_csum_replace16(&th->check, skb,
+					  ip6h->daddr.s6_addr32,
+					  t->dst.u3.ip6, true);
+		ip6h->saddr = t->src.u3.in6;
+		ip6h->daddr = t->dst.u3.in6;
+	} else {
+		struct iphdr *iph = ip_hdr(skb);
+
+		inet_proto_csum_replace4(&th->check, skb, iph->saddr,
+					 t->src.u3.ip, true);
+		inet_proto_csum_replace4(&th->check, skb, iph->daddr,
+					 t->dst.u3.ip, true);
+		iph->saddr = t->src.u3.ip;
+		iph->daddr = t->dst.u3.ip;
+	}
+	inet_proto_csum_replace2(&th->check, skb, th->source,
+				 t->src.u.tcp.port, false);
+	inet_proto_csum_replace2(&th->check, skb, th->dest,
+				 t->dst.u.tcp.port, false);
+	th->source = t->src.u.tcp.port;
+	th->dest = t->dst.u.tcp.port;
+	return 0;
+}
+
+/**
  * syngate_xmit - build a TCP segment and send it through routing
  * @net: network namespace
  * @oskb: the segment being answered (routed like it: syngate_via())

@@ -51,6 +51,8 @@ int syngate_send(struct net *net, struct sk_buff *skb, u8 family,
 		 const struct syngate_via *via, const struct syngate_ct *sct);
 int syngate_send_received(struct net *net, struct sk_buff *skb, u8 family,
 			  struct net_device *in, const struct syngate_ct *sct);
+int syngate_readdress(struct sk_buff *skb, unsigned int thoff, u8 family,
+		      const struct nf_conntrack_tuple *t);
 void syngate_resend(struct net *net, struct sk_buff *skb, u8 family,
 		    const struct syngate_ct *sct);
 int syngate_xmit(struct net *net, const struct sk_buff *oskb, u8 family,

@@ -6,7 +6,8 @@
  * verifies against the pseudo-header. And syngate_build_reply(): the SYN's
  * own buffer becomes the SYN-ACK when it is ours alone, wiped of what the
  * receive path left in it; a cloned, nonlinear or too small one is left
- * alone and a fresh buffer is used.
+ * alone and a fresh buffer is used. And syngate_readdress(), which undoes
+ * NAT on a SYN of ours, as a SYN built with the original tuple.
  */
 #include <kunit/test.h>
 #include <net/ip6_checksum.h>
@@ -357,6 +358,82 @@ static void xmit_reply_fresh_when_unfit(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* The folded sum over pseudo-header and a completed segment: 0 if valid. */
+static u16 full_csum(struct sk_buff *skb, u8 family,
+		     const union nf_inet_addr *s, const union nf_inet_addr *d)
+{
+	unsigned int thlen = skb->len - skb_transport_offset(skb);
+	__wsum sum = csum_partial(tcp_hdr(skb), thlen, 0);
+
+	if (family == NFPROTO_IPV6)
+		return (__force u16)csum_ipv6_magic(&s->in6, &d->in6, thlen,
+						    IPPROTO_TCP, sum);
+	return (__force u16)csum_tcpudp_magic(s->ip, d->ip, thlen,
+					      IPPROTO_TCP, sum);
+}
+
+/*
+ * syngate_readdress(): our SYN as NAT left it (other addresses, both
+ * ports), given back the entry's original tuple, is the SYN built with
+ * that tuple: byte for byte while its checksum is left to the device, and
+ * with a checksum that verifies once something completed it on the way.
+ */
+static void readdress(struct kunit *test, u8 family, bool complete)
+{
+	struct nf_conntrack_tuple t = {};
+	union nf_inet_addr s, d, ns, nd;
+	struct syngate_seg seg, nseg;
+	struct sk_buff *skb, *want;
+
+	addrs(family, &s, &d);
+	synack(&seg, O_ALL);
+	seg.flags = TCPHDR_SYN;
+	nseg = seg;
+	nseg.sport = htons(61000);	/* masquerade's port */
+	nseg.dport = htons(1);		/* the port forward's */
+	ns = d;
+	nd = s;
+	nd.all[3] ^= htonl(0x01010101);
+	skb = syngate_build(&init_net, family, &ns, &nd, &nseg);
+	want = syngate_build(&init_net, family, &s, &d, &seg);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, skb);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, want);
+	if (complete) {
+		KUNIT_ASSERT_EQ(test, skb_checksum_help(skb), 0);
+		KUNIT_ASSERT_EQ(test, skb_checksum_help(want), 0);
+	}
+
+	t.src.u3 = s;
+	t.dst.u3 = d;
+	t.src.u.tcp.port = seg.sport;
+	t.dst.u.tcp.port = seg.dport;
+	KUNIT_ASSERT_EQ(test, syngate_readdress(skb, skb_transport_offset(skb),
+						family, &t), 0);
+
+	KUNIT_ASSERT_EQ(test, skb->len, want->len);
+	if (complete) {
+		KUNIT_EXPECT_EQ(test, full_csum(skb, family, &s, &d), 0);
+		/* the rest: equal, whichever form of zero each sum took */
+		tcp_hdr(skb)->check = 0;
+		tcp_hdr(want)->check = 0;
+	}
+	KUNIT_EXPECT_MEMEQ(test, skb->data, want->data, skb->len);
+	kfree_skb(skb);
+	kfree_skb(want);
+}
+
+static void xmit_readdress_ipv4(struct kunit *test)
+{
+	readdress(test, NFPROTO_IPV4, false);
+	readdress(test, NFPROTO_IPV4, true);
+}
+
+static void xmit_readdress_ipv6(struct kunit *test)
+{
+	readdress(test, NFPROTO_IPV6, false);
+	readdress(test, NFPROTO_IPV6, true);
+}
+
 static struct kunit_case syngate_xmit_cases[] = {
 	KUNIT_CASE(xmit_synack_ipv4),
 	KUNIT_CASE(xmit_synack_ipv6),
@@ -365,6 +442,8 @@ static struct kunit_case syngate_xmit_cases[] = {
 	KUNIT_CASE(xmit_reply_recycles_ipv6),
 	KUNIT_CASE(xmit_reply_leaves_clone),
 	KUNIT_CASE(xmit_reply_fresh_when_unfit),
+	KUNIT_CASE(xmit_readdress_ipv4),
+	KUNIT_CASE(xmit_readdress_ipv6),
 	{}
 };
 

@@ -54,7 +54,7 @@ E2E_LONG_NOSCALE_MIN=${E2E_LONG_NOSCALE_MIN:-0.5}
 # cookie lives at most 49.2 s)
 E2E_REPLAY_WAIT=${E2E_REPLAY_WAIT:-50}
 
-SCENARIOS="connect options learn dnat link-local xdp no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen blind-rst rst-race odd-rst retrans-ack pmtu replay zone"
+SCENARIOS="connect options learn dnat link-local xdp no-timestamps flood ackflood third-ack closed-port reuse lossy long-path rules late-ack stale-server rst-reopen dnat-reopen blind-rst rst-race odd-rst retrans-ack pmtu replay zone"
 # Run on one backend only: the slow ones, and late-ack, which needs a
 # capture (seconds under TCG) and tests nothing the backend changes.
 HEAVY="flood lossy long-path late-ack replay"
@@ -1857,51 +1857,78 @@ sc_stale_server() {
 # client opens the same 4-tuple again before that, to a server that
 # listens again. The new handshake must not inherit the old connection's
 # cookie, timestamp offset and sequence offsets.
+# dnat-reopen: the same through the port forward of dnat. NAT rewrote
+# our SYN for the old entry; the new entry must be made from what the
+# client sent, or the client's segments find no entry and the server's
+# come back unrewritten.
 sc_rst_reopen() {
-    local name=rst-reopen t0 t1 so co1 co2 rc ct gap want seen sport=$((E2E_FIXED_PORT + 1003))
+    local name=rst-reopen t0 t1 so co1 co2 rc ct gap want seen figs sport=$((E2E_FIXED_PORT + 1003))
+    local to=(-c "$SRV_ADDR" -p "$E2E_PORT")
     t0=$(now_s)
     want=$(expect rst_reopen)
     newfile so srv
     newfile co1 cli1
     newfile co2 cli2
     clean_state
-    if ! start_server "$so" -k 1 -R; then
-        fail $name "expected the server to listen"
-        return
+    if [ "${1:-}" = dnat ]; then
+        name=dnat-reopen sport=$((E2E_FIXED_PORT + 1013))
+        if ! dnat_rules -A; then
+            dnat_rules -D 2>/dev/null
+            fail $name "expected the port-forward ruleset to be inserted"
+            return
+        fi
+        to=(-c "$DNAT_GW" -p "$DNAT_PORT")
+        want=$(expect dnat_reopen)
     fi
-    client -r -s $sport -T 5000 >"$co1" 2>&1
-    wait_server 5
-    t1=$(now_s)
-    ct=$(ct_line $sport)
-    case $ct in
-        *" CLOSE "*) ;;
-        *)
-            fail $name "(setup) expected the gateway's entry in CLOSE after the server's reset, saw: ${ct:-none}; first client: $(grep '^client:' "$co1" | head -n 1)"
-            return ;;
+    rst_reopen_run "${to[@]}"
+    [ $name = dnat-reopen ] && dnat_rules -D
+    case $seen in
+        setup:*) fail $name "${seen#setup: }"; return ;;
     esac
-    if ! start_server "$so" -k 1 -n 65536 -T 5000; then
-        fail $name "expected the server to listen again"
-        return
-    fi
-    stat_delta_begin
-    gap=$(elapsed "$t1")
-    client -s $sport -n 65536 -T 5000 >"$co2" 2>&1
-    rc=$?
-    wait_server 10
-    stat_delta_end
-    local figs
-    figs="reopened ${gap}s after the reset: $(grep '^client:' "$co2" | head -n 1); $(stat_str)"
-    if [ $rc -eq 0 ] && grep -q "^client: ok .*rx=65536 tx=65536" "$co2"; then
-        seen=ok
-    else
-        seen=stall
-    fi
     if [ "$seen" != "$want" ]; then
         fail $name "expected the 4-tuple reopened within the CLOSE timeout to carry 65536 bytes each way ($want), saw $seen: $figs"
         return
     fi
     [ "$seen" = stall ] && figs="$figs reference-deviation=reopen-after-server-reset-stalls"
     pass $name "time=$(elapsed "$t0")s $figs"
+}
+
+# rst_reopen_run CLIENT-ADDRESS-OPTIONS: the two connections of
+# rst-reopen; sets seen (ok, stall or "setup: why") and figs.
+rst_reopen_run() {
+    # shellcheck disable=SC2086
+    if ! start_server "$so" -k 1 -R; then
+        seen="setup: expected the server to listen"
+        return
+    fi
+    # shellcheck disable=SC2086
+    in_client "$TCPXFER" client $FAM_OPT "$@" -r -s $sport -T 5000 >"$co1" 2>&1
+    wait_server 5
+    t1=$(now_s)
+    ct=$(ct_line $sport)
+    case $ct in
+        *" CLOSE "*) ;;
+        *)
+            seen="setup: (setup) expected the gateway's entry in CLOSE after the server's reset, saw: ${ct:-none}; first client: $(grep '^client:' "$co1" | head -n 1)"
+            return ;;
+    esac
+    if ! start_server "$so" -k 1 -n 65536 -T 5000; then
+        seen="setup: expected the server to listen again"
+        return
+    fi
+    stat_delta_begin
+    gap=$(elapsed "$t1")
+    # shellcheck disable=SC2086
+    in_client "$TCPXFER" client $FAM_OPT "$@" -s $sport -n 65536 -T 5000 >"$co2" 2>&1
+    rc=$?
+    wait_server 10
+    stat_delta_end
+    figs="reopened ${gap}s after the reset: $(grep '^client:' "$co2" | head -n 1); $(stat_str)"
+    if [ $rc -eq 0 ] && grep -q "^client: ok .*rx=65536 tx=65536" "$co2"; then
+        seen=ok
+    else
+        seen=stall
+    fi
 }
 
 # blind-rst (issue 17 item 5): while our SYN to the server is unanswered
@@ -2542,6 +2569,7 @@ run_scenario() {
         late-ack) sc_late_ack ;;
         stale-server) sc_stale_server ;;
         rst-reopen) sc_rst_reopen ;;
+        dnat-reopen) sc_rst_reopen dnat ;;
         blind-rst) sc_blind_rst ;;
         rst-race) sc_rst_race ;;
         replay) sc_replay ;;
