@@ -752,8 +752,11 @@ xdp_front_attach() {
         XF_MSG="expected syngatectl xdp scope add to succeed, saw: $out"
         return 1
     fi
+    # INVALID here, ahead of conntrack: no conntrack state yet, i.e. from
+    # the wire. SYNGATE's own SYN to a server on the gateway meets
+    # PREROUTING too (a port forward must see it), carrying its template.
     if ! in_gw "$IPT" -t raw -I PREROUTING 1 -i gc -p tcp --syn --dport "$E2E_PORT" \
-            -m comment --comment e2e-xdp-miss; then
+            -m conntrack --ctstate INVALID -m comment --comment e2e-xdp-miss; then
         XF_MSG="expected the e2e-xdp-miss counting rule to be inserted"
         return 1
     fi
