@@ -329,6 +329,15 @@ static int syngate_route6(struct net *net, struct sk_buff *skb,
 }
 #endif
 
+/* Into the top of the output path, routed, conntrack state attached. */
+static void syngate_local_out(struct net *net, struct sk_buff *skb, u8 family)
+{
+	if (family == NFPROTO_IPV6)
+		ip6_local_out(net, NULL, skb);
+	else
+		ip_local_out(net, NULL, skb);
+}
+
 /* Route a segment whose conntrack state is attached, and send it. */
 static int syngate_output(struct net *net, struct sk_buff *skb, u8 family,
 			  const struct syngate_via *via)
@@ -343,10 +352,7 @@ static int syngate_output(struct net *net, struct sk_buff *skb, u8 family,
 		kfree_skb(skb);
 		return err;
 	}
-	if (family == NFPROTO_IPV6)
-		ip6_local_out(net, NULL, skb);
-	else
-		ip_local_out(net, NULL, skb);
+	syngate_local_out(net, skb, family);
 	return 0;
 }
 
@@ -460,10 +466,7 @@ void syngate_resend(struct net *net, struct sk_buff *skb, u8 family,
 {
 	nf_reset_ct(skb);
 	syngate_attach_ct(skb, sct);
-	if (family == NFPROTO_IPV6)
-		ip6_local_out(net, NULL, skb);
-	else
-		ip_local_out(net, NULL, skb);
+	syngate_local_out(net, skb, family);
 }
 
 /**

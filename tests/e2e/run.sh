@@ -1899,7 +1899,6 @@ sc_rst_reopen() {
 # rst_reopen_run CLIENT-ADDRESS-OPTIONS: the two connections of
 # rst-reopen; sets seen (ok, stall or "setup: why") and figs.
 rst_reopen_run() {
-    # shellcheck disable=SC2086
     if ! start_server "$so" -k 1 -R; then
         seen="setup: expected the server to listen"
         return
