@@ -238,6 +238,11 @@ ns=$(count_in SKIP <(sed -E 's/^\[[^]]*\] //' "$results"))
 echo
 echo "==================== syngate check: all results ($(( $(date +%s) - t0 ))s wall)"
 cat "$results"
+# The failures again, last: a CI log keeps only its tail.
+if [ "$nf" != 0 ]; then
+	echo "==================== failed:"
+	grep -a -E '^(\[[^]]*\] )?FAIL( |:)' "$results"
+fi
 summary="$np passed, $nf failed"
 [ "$ns" -gt 0 ] && summary+=", $ns skipped"
 echo "$summary"
