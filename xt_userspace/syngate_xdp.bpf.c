@@ -64,6 +64,13 @@ struct {
 } syngate_scope SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYNGATE_XDP_PORT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct syngate_xdp_port);
+} syngate_ports SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SYNGATE_XDP_STATS);
 	__type(key, __u32);
@@ -247,25 +254,35 @@ static __always_inline int syngate_xdp_read_syn(void *th, void *end,
 	return 0;
 }
 
-/* The rule's options for @syn's destination, or NULL: not ours. */
+/*
+ * The rule's options for @syn's destination, or NULL: not ours. The port's
+ * slot says whether an entry for the address is worth a hash lookup; an
+ * entry for the address wins over the port's any-address entry.
+ */
 static __always_inline struct xt_syngate_info *
 syngate_xdp_scope_of(const struct syngate_syn *syn)
 {
+	__u32 slot = syngate_xdp_port_slot(syn->flow.family, syn->flow.dport);
 	struct syngate_xdp_scope k = {
 		.family	= syn->flow.family,
 		.port	= syn->flow.dport,
 	};
 	struct xt_syngate_info *info;
+	struct syngate_xdp_port *p;
 
-	if (syn->flow.family == NFPROTO_IPV6)
-		__builtin_memcpy(k.addr, &syn->flow.daddr.in6, 16);
-	else
-		k.addr[0] = syn->flow.daddr.ip;
-	info = bpf_map_lookup_elem(&syngate_scope, &k);
-	if (info)
-		return info;
-	__builtin_memset(k.addr, 0, sizeof(k.addr));
-	return bpf_map_lookup_elem(&syngate_scope, &k);
+	p = bpf_map_lookup_elem(&syngate_ports, &slot);
+	if (!p)
+		return NULL;
+	if (p->addrs) {
+		if (syn->flow.family == NFPROTO_IPV6)
+			__builtin_memcpy(k.addr, &syn->flow.daddr.in6, 16);
+		else
+			k.addr[0] = syn->flow.daddr.ip;
+		info = bpf_map_lookup_elem(&syngate_scope, &k);
+		if (info)
+			return info;
+	}
+	return p->has_any ? &p->any : NULL;
 }
 
 /*

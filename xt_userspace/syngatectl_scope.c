@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * syngatectl xdp scope: which SYNs the XDP program answers and with which
- * options, the map syngate_scope (include/syngate_xdp.h).
+ * options, the map syngate_scope, and its index by port, syngate_ports
+ * (include/syngate_xdp.h).
  *
  *   xdp scope add [-4|-6] [-d ADDR] --dport PORT [SYNGATE options]
  *   xdp scope del [-4|-6] [-d ADDR] --dport PORT
@@ -14,9 +15,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include <linux/netfilter.h>
 #include <bpf/bpf.h>
 
@@ -192,15 +196,21 @@ static int scope_keys(const struct scope_args *a,
 	return n;
 }
 
+static bool scope_any(const struct syngate_xdp_scope *k)
+{
+	static const __be32 any[4];
+
+	return !memcmp(k->addr, any, sizeof(any));
+}
+
 /* "ipv4 any port 80 --sack-perm --timestamp --wscale 7 --mss 1460" */
 static void scope_line(const char *what, const struct syngate_xdp_scope *k,
 		       const struct xt_syngate_info *info)
 {
-	static const __be32 any[4];
 	char addr[INET6_ADDRSTRLEN];
 	bool v4 = k->family == NFPROTO_IPV4;
 
-	if (!memcmp(k->addr, any, sizeof(any)))
+	if (scope_any(k))
 		snprintf(addr, sizeof(addr), "any");
 	else
 		inet_ntop(v4 ? AF_INET : AF_INET6, k->addr, addr, sizeof(addr));
@@ -219,13 +229,70 @@ static void scope_line(const char *what, const struct syngate_xdp_scope *k,
 	putchar('\n');
 }
 
+/*
+ * Two syngatectl changing one port's entries at once would each rewrite its
+ * slot from the hash as they saw it: the one that saw less could write
+ * last. Changes take this lock, as iptables takes /run/xtables.lock.
+ * Return: its fd, or -1 (said).
+ */
+#define SCOPE_LOCK	"/run/syngatectl.lock"
+
+static int scope_lock(void)
+{
+	int fd = open(SCOPE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		fail("%s: %s", SCOPE_LOCK, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX) < 0) {
+		fail("%s: %s", SCOPE_LOCK, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The slot of @k's family and port in syngate_ports, rewritten from what
+ * syngate_scope holds for them now: the any-address entry's options, and
+ * how many entries name an address.
+ */
+static int scope_index(const struct xdp_maps *m,
+		       const struct syngate_xdp_scope *k)
+{
+	__u32 idx = syngate_xdp_port_slot(k->family, k->port);
+	struct syngate_xdp_port slot = { 0 };
+	struct syngate_xdp_scope cur, next;
+	struct xt_syngate_info info;
+	int fd = m->fd[XDP_MAP_SCOPE], n;
+
+	/* the lock keeps other changes out: the walk sees each entry once */
+	for (n = 0; n < SYNGATE_XDP_SCOPE_MAX &&
+	     !bpf_map_get_next_key(fd, n ? &cur : NULL, &next); n++) {
+		cur = next;
+		if (cur.family != k->family || cur.port != k->port ||
+		    bpf_map_lookup_elem(fd, &cur, &info))
+			continue;
+		if (!scope_any(&cur)) {
+			slot.addrs++;
+			continue;
+		}
+		slot.any = info;
+		slot.has_any = 1;
+	}
+	if (bpf_map_update_elem(m->fd[XDP_MAP_PORTS], &idx, &slot, BPF_ANY))
+		return fail("the ports map: %s", strerror(errno));
+	return EXIT_OK;
+}
+
 /* Both families or neither: a full map puts back what the first had. */
-static int scope_add(int fd, const struct scope_args *a)
+static int scope_add(const struct xdp_maps *m, const struct scope_args *a)
 {
 	struct syngate_xdp_scope key[2];
 	struct xt_syngate_info old[2];
+	int n = scope_keys(a, key), i, err = 0, fd = m->fd[XDP_MAP_SCOPE];
 	bool had[2];
-	int n = scope_keys(a, key), i, err = 0;
 
 	for (i = 0; i < n; i++) {
 		had[i] = !bpf_map_lookup_elem(fd, &key[i], &old[i]);
@@ -241,6 +308,9 @@ static int scope_add(int fd, const struct scope_args *a)
 		else
 			bpf_map_delete_elem(fd, &key[0]);
 	}
+	for (i = 0; i < n; i++)
+		if (scope_index(m, &key[i]))
+			return EXIT_FAIL;
 	if (err) {
 		if (err == E2BIG)
 			return fail("the scope map is full (%d entries): "
@@ -253,17 +323,19 @@ static int scope_add(int fd, const struct scope_args *a)
 	return EXIT_OK;
 }
 
-static int scope_del(int fd, const struct scope_args *a)
+static int scope_del(const struct xdp_maps *m, const struct scope_args *a)
 {
 	struct syngate_xdp_scope key[2];
+	int n = scope_keys(a, key), i, done = 0, fd = m->fd[XDP_MAP_SCOPE];
 	struct xt_syngate_info info;
-	int n = scope_keys(a, key), i, done = 0;
 
 	for (i = 0; i < n; i++) {
 		if (bpf_map_lookup_elem(fd, &key[i], &info))
 			continue;
 		if (bpf_map_delete_elem(fd, &key[i]) && errno != ENOENT)
 			return fail("the scope map: %s", strerror(errno));
+		if (scope_index(m, &key[i]))
+			return EXIT_FAIL;
 		scope_line("scope deleted", &key[i], &info);
 		done++;
 	}
@@ -316,7 +388,7 @@ int cmd_scope(int argc, char **argv)
 {
 	struct scope_args a = { .verb = argc > 3 ? argv[3] : NULL };
 	struct xdp_maps m;
-	int err;
+	int err, lock = -1;
 
 	if (!a.verb)
 		usage("xdp scope: missing command (add, del or list)");
@@ -332,15 +404,24 @@ int cmd_scope(int argc, char **argv)
 		fprintf(stderr, "syngatectl: warning: --ecn has no effect "
 			"without --timestamp (carried in the timestamp "
 			"cookie)\n");
+	if (strcmp(a.verb, "list")) {
+		lock = scope_lock();
+		if (lock < 0)
+			return EXIT_FAIL;
+	}
 	err = xdp_maps_open(&m);
-	if (err)
-		return xdp_maps_error(err);
-	if (!strcmp(a.verb, "add"))
-		err = scope_add(m.fd[XDP_MAP_SCOPE], &a);
-	else if (!strcmp(a.verb, "del"))
-		err = scope_del(m.fd[XDP_MAP_SCOPE], &a);
-	else
-		err = scope_print(m.fd[XDP_MAP_SCOPE]);
-	xdp_maps_close(&m);
+	if (err) {
+		err = xdp_maps_error(err);
+	} else {
+		if (!strcmp(a.verb, "add"))
+			err = scope_add(&m, &a);
+		else if (!strcmp(a.verb, "del"))
+			err = scope_del(&m, &a);
+		else
+			err = scope_print(m.fd[XDP_MAP_SCOPE]);
+		xdp_maps_close(&m);
+	}
+	if (lock >= 0)
+		close(lock);
 	return err;
 }

@@ -192,6 +192,7 @@ static void attach_bind(struct attach *a)
 
 	bpf_prog_bind_map(prog, bpf_map__fd(a->skel->maps.syngate_key), NULL);
 	bpf_prog_bind_map(prog, bpf_map__fd(a->skel->maps.syngate_scope), NULL);
+	bpf_prog_bind_map(prog, bpf_map__fd(a->skel->maps.syngate_ports), NULL);
 	bpf_prog_bind_map(prog, bpf_map__fd(a->skel->maps.syngate_stats), NULL);
 }
 
@@ -201,6 +202,7 @@ static int attach_maps(struct attach *a, const struct xdp_maps *m)
 	struct bpf_map *map[XDP_MAPS] = {
 		[XDP_MAP_KEY] = a->skel->maps.syngate_key,
 		[XDP_MAP_SCOPE] = a->skel->maps.syngate_scope,
+		[XDP_MAP_PORTS] = a->skel->maps.syngate_ports,
 		[XDP_MAP_STATS] = a->skel->maps.syngate_stats,
 	};
 	char path[PATH_MAX + 32];

@@ -251,7 +251,14 @@ xdp_setup() {
 	done
 }
 
-pinned() { [ -e "$PIN/syngate_key" ] && [ -e "$PIN/syngate_scope" ] && [ -e "$PIN/syngate_stats" ]; }
+pinned() { [ -e "$PIN/syngate_key" ] && [ -e "$PIN/syngate_scope" ] && [ -e "$PIN/syngate_ports" ] && [ -e "$PIN/syngate_stats" ]; }
+# port_slot_is "K0 K1 K2 K3" VALUE: the syngate_ports slot of that index
+# holds the bytes VALUE ('"0x..",...' as bpftool -j prints them)
+port_slot_is() {
+	# shellcheck disable=SC2086 # the index's bytes, one word each
+	bpftool -j map lookup pinned "$PIN/syngate_ports" key hex $1 > out 2> err &&
+		grep -q "\"value\":\[$2\]" out
+}
 
 # possible CPUs, as libbpf counts them: per-CPU values come in that many
 possible_cpus() {
@@ -343,12 +350,27 @@ scope: ipv6 2001:db8::1 port 443 --timestamp --ecn"
 	bpftool -j map lookup pinned "$PIN/syngate_scope" key hex 0a 00 00 50 00 00 00 00 \
 		00 00 00 00 00 00 00 00 00 00 00 00 > out 2> err
 	check "scope map: the IPv6 any-address key" grep -q '"value":\["0x0f","0x07","0xb4","0x05"\]' out
+	# its index by port: slot = the port's two bytes read in host order,
+	# IPv6 65536 above; the any-address entry's options, has_any, pad,
+	# entries with an address (host order)
+	check "ports map: ipv4 port 80, the any-address entry" port_slot_is "00 50 00 00" \
+		'"0x0f","0x07","0xb4","0x05","0x01","0x00","0x00","0x00"'
+	check "ports map: ipv4 port 443, one address" port_slot_is "01 bb 00 00" \
+		'"0x00","0x00","0x00","0x00","0x00","0x00","0x01","0x00"'
+	check "ports map: ipv6 port 443, one address" port_slot_is "01 bb 01 00" \
+		'"0x00","0x00","0x00","0x00","0x00","0x00","0x01","0x00"'
 	expect_line "scope del, both families" "scope deleted: ipv4 any port 80 --sack-perm --timestamp --wscale 7 --mss 1460" \
 		"${C[@]}" xdp scope del --dport 80
 	check "scope del, both families (ipv6)" grep -q -x "scope deleted: ipv6 any port 80 --sack-perm --timestamp --wscale 7 --mss 1460" out
+	check "ports map: ipv6 port 80 emptied by the del" port_slot_is "00 50 01 00" \
+		'"0x00","0x00","0x00","0x00","0x00","0x00","0x00","0x00"'
 	expect "scope del: gone already" 1 "no scope entry for any address port 80" "${C[@]}" xdp scope del --dport 80
 	expect "scope del -4: not the any-address entry" 1 "no scope entry for ipv4 any address port 443" "${C[@]}" xdp scope del -4 --dport 443
 	expect_line "scope del -d" "scope deleted: ipv4 192.0.2.1 port 443 --mss 1400 --ecn" "${C[@]}" xdp scope del -d 192.0.2.1 --dport 443
+	check "ports map: ipv4 port 443 emptied by the del -d" port_slot_is "01 bb 00 00" \
+		'"0x00","0x00","0x00","0x00","0x00","0x00","0x00","0x00"'
+	check "ports map: ipv6 port 443 kept its address" port_slot_is "01 bb 01 00" \
+		'"0x00","0x00","0x00","0x00","0x00","0x00","0x01","0x00"'
 	expect_line "scope list: one left" "scope: ipv6 2001:db8::1 port 443 --timestamp --ecn" "${C[@]}" xdp scope list
 	check "scope list: only one" [ "$(wc -l < out)" = 1 ]
 
@@ -366,6 +388,10 @@ scope: ipv6 2001:db8::1 port 443 --timestamp --ecn"
 		fail "scope add: one family's room: expected exit 1 and no port 81 entry, saw exit $rc: $(cat err)"
 	fi
 	check "scope: 255 entries after that" [ "$("${C[@]}" xdp scope list | wc -l)" = 255 ]
+	check "ports map: ipv4 port 80 counts its 254 addresses" port_slot_is "00 50 00 00" \
+		'"0x00","0x00","0x00","0x00","0x00","0x00","0xfe","0x00"'
+	check "ports map: ipv4 port 81 taken back with its entry" port_slot_is "00 51 00 00" \
+		'"0x00","0x00","0x00","0x00","0x00","0x00","0x00","0x00"'
 
 	# key commands: the map follows the module (the stand-in cannot answer
 	# the check that follows the write: exit 1, as above)

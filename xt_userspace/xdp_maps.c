@@ -27,12 +27,13 @@
 
 #include "xdp_maps.h"
 
-/* The program has three maps; room for what a later version may add. */
+/* The program has four maps; room for what a later version may add. */
 #define MAX_MAP_IDS	8
 
 const char *const xdp_map_names[XDP_MAPS] = {
 	[XDP_MAP_KEY] = "syngate_key",
 	[XDP_MAP_SCOPE] = "syngate_scope",
+	[XDP_MAP_PORTS] = "syngate_ports",
 	[XDP_MAP_STATS] = "syngate_stats",
 };
 
@@ -51,6 +52,8 @@ static const struct {
 			  sizeof(struct syngate_xdp_key) },
 	[XDP_MAP_SCOPE] = { BPF_MAP_TYPE_HASH, sizeof(struct syngate_xdp_scope),
 			    sizeof(struct xt_syngate_info) },
+	[XDP_MAP_PORTS] = { BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+			    sizeof(struct syngate_xdp_port) },
 	[XDP_MAP_STATS] = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
 			    sizeof(__u64) },
 };
@@ -261,7 +264,9 @@ static int maps_check(const struct xdp_maps *m)
 		if (info.type != xdp_layout[i].type ||
 		    info.key_size != xdp_layout[i].key_size ||
 		    info.value_size != xdp_layout[i].value_size ||
-		    (i == XDP_MAP_STATS && info.max_entries < SYNGATE_XDP_STATS))
+		    (i == XDP_MAP_STATS && info.max_entries < SYNGATE_XDP_STATS) ||
+		    (i == XDP_MAP_PORTS &&
+		     info.max_entries != SYNGATE_XDP_PORT_SLOTS))
 			return -EPROTO;
 	}
 	return 0;

@@ -15,7 +15,7 @@
 #define XDP_BPFFS	"/sys/fs/bpf"
 #define XDP_PROG_NAME	"syngate_xdp"
 
-enum { XDP_MAP_KEY, XDP_MAP_SCOPE, XDP_MAP_STATS, XDP_MAPS };
+enum { XDP_MAP_KEY, XDP_MAP_SCOPE, XDP_MAP_PORTS, XDP_MAP_STATS, XDP_MAPS };
 
 extern const char *const xdp_map_names[XDP_MAPS];
 extern const char *const xdp_stat_names[SYNGATE_XDP_STATS];

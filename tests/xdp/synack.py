@@ -34,6 +34,7 @@ GMAC = bytes.fromhex("020000000002")
 C4, S4 = model.V4
 C6, S6 = model.V6
 OTHER6 = bytes.fromhex("20010db8000200000000000000000003")
+OTHER4 = bytes([192, 0, 2, 99])
 
 passed = failed = 0
 sent = 0  # SYN-ACKs the program made
@@ -118,6 +119,7 @@ class Prog:
         self.dir = tempfile.mkdtemp(prefix="syngate_xdp_test_",
                                     dir="/sys/fs/bpf")
         self.tmp = tempfile.mkdtemp()
+        self.slots = {}
         self.bpftool("prog", "load", obj, self.dir + "/prog",
                      "pinmaps", self.dir)
 
@@ -146,10 +148,23 @@ class Prog:
         self.update("syngate_key", struct.pack("<I", 0), raw)
 
     def scope(self, fam, addr, port, options, wscale=0, mss=0):
+        """An entry, and its port's slot as syngatectl writes it."""
         k = struct.pack("!BBH", NFPROTO_IPV4 if fam == 4 else NFPROTO_IPV6,
                         0, port) + (addr or b"").ljust(16, b"\0")
-        self.update("syngate_scope", k, struct.pack("=BBH", options, wscale,
-                                                    mss))
+        info = struct.pack("=BBH", options, wscale, mss)
+        self.update("syngate_scope", k, info)
+        slot = self.slots.setdefault((fam, port), [None, set()])
+        if addr:
+            slot[1].add(addr)
+        else:
+            slot[0] = info
+        # the slot's index: the port as the header has it, read in host
+        # order (include/syngate_xdp.h, syngate_xdp_port_slot())
+        idx = (65536 if fam == 6 else 0) + \
+            struct.unpack("=H", struct.pack("!H", port))[0]
+        self.update("syngate_ports", struct.pack("=I", idx),
+                    (slot[0] or bytes(4)) +
+                    struct.pack("=BBH", slot[0] is not None, 0, len(slot[1])))
 
     def stats(self):
         out = json.loads(self.bpftool("-j", "map", "dump", "pinned",
@@ -352,6 +367,8 @@ def cases(p):
     p.scope(6, S6, 8080, OPT_MSS | OPT_WSCALE | OPT_SACK | OPT_TS, 7, 1440)
     p.scope(4, None, 9090, OPT_WSCALE | OPT_SACK)
     p.scope(4, S4, 7070, OPT_MSS | OPT_TS, 0, 1400)
+    # an address's entry and the any-address entry on one port
+    p.scope(4, S4, 9090, OPT_MSS | OPT_TS | OPT_SACK, 0, 1300)
 
     answered(p, "Linux SYN, IPv4, every option", 4, C4, S4, 40000, 8080,
              0x89ABCDEF, linux_opts(0x01020304), full4)
@@ -377,8 +394,11 @@ def cases(p):
              windows_opts(mss=1440),
              (OPT_MSS | OPT_WSCALE | OPT_SACK | OPT_TS, 7, 1440))
     answered(p, "rule without --timestamp, --mss: no TS, no MSS option", 4,
-             C4, S4, 40008, 9090, 5, linux_opts(11), (OPT_WSCALE | OPT_SACK,
-                                                       0, 0))
+             C4, OTHER4, 40008, 9090, 5, linux_opts(11),
+             (OPT_WSCALE | OPT_SACK, 0, 0))
+    answered(p, "an address's entry wins over its port's any-address one",
+             4, C4, S4, 40010, 9090, 7, linux_opts(13),
+             (OPT_MSS | OPT_TS | OPT_SACK, 0, 1300))
     answered(p, "rule with an address: --mss 1400 --timestamp only", 4, C4,
              S4, 40009, 7070, 6, linux_opts(12), (OPT_MSS | OPT_TS, 0, 1400))
 
@@ -387,6 +407,11 @@ def cases(p):
            tcp(40100, 22, 7, "S", linux_opts(1))), "pass_scope")
     passes(p, "another address than the scoped one (IPv6)",
            frame(6, C6, OTHER6, syn), "pass_scope")
+    passes(p, "another address than the scoped one (IPv4)",
+           frame(4, C4, OTHER4, tcp(40100, 7070, 7, "S", linux_opts(1))),
+           "pass_scope")
+    passes(p, "a port scoped for the other family only", frame(6, C6, S6,
+           tcp(40100, 9090, 7, "S", linux_opts(1))), "pass_scope")
     passes(p, "a bad TCP checksum", frame(4, C4, S4, syn, bad_sum=True),
            "pass_unusual")
     passes(p, "IPv4 options", frame(4, C4, S4, syn, ip_opts=b"\1\1\1\0"),
