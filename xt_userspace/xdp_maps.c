@@ -243,9 +243,10 @@ static int maps_from_prog(struct xdp_maps *m)
 	close(fd);
 	for (i = 0; i < info.nr_map_ids && i < MAX_MAP_IDS; i++)
 		take_map(m, ids[i]);
+	/* one missing: the program of an older syngatectl (no syngate_ports) */
 	for (i = 0; i < XDP_MAPS; i++)
 		if (m->fd[i] < 0)
-			return -ENOENT;
+			return -EPROTO;
 	return 0;
 }
 
