@@ -253,6 +253,22 @@ static int scope_lock(void)
 	return fd;
 }
 
+/* The entries of syngate_scope into @e (SYNGATE_XDP_SCOPE_MAX); how many. */
+static int scope_read(int fd, struct scope_entry *e)
+{
+	struct syngate_xdp_scope cur, next;
+	int n = 0;
+
+	/* an entry deleted meanwhile restarts the walk: n bounds it */
+	while (n < SYNGATE_XDP_SCOPE_MAX &&
+	       !bpf_map_get_next_key(fd, n ? &cur : NULL, &next)) {
+		cur = next;
+		if (!bpf_map_lookup_elem(fd, &cur, &e[n].info))
+			e[n++].key = cur;
+	}
+	return n;
+}
+
 /*
  * The slot of @k's family and port in syngate_ports, rewritten from what
  * syngate_scope holds for them now: the any-address entry's options, and
@@ -262,23 +278,18 @@ static int scope_index(const struct xdp_maps *m,
 		       const struct syngate_xdp_scope *k)
 {
 	__u32 idx = syngate_xdp_port_slot(k->family, k->port);
+	struct scope_entry e[SYNGATE_XDP_SCOPE_MAX];
 	struct syngate_xdp_port slot = { 0 };
-	struct syngate_xdp_scope cur, next;
-	struct xt_syngate_info info;
-	int fd = m->fd[XDP_MAP_SCOPE], n;
+	int n = scope_read(m->fd[XDP_MAP_SCOPE], e), i;
 
-	/* the lock keeps other changes out: the walk sees each entry once */
-	for (n = 0; n < SYNGATE_XDP_SCOPE_MAX &&
-	     !bpf_map_get_next_key(fd, n ? &cur : NULL, &next); n++) {
-		cur = next;
-		if (cur.family != k->family || cur.port != k->port ||
-		    bpf_map_lookup_elem(fd, &cur, &info))
+	for (i = 0; i < n; i++) {
+		if (e[i].key.family != k->family || e[i].key.port != k->port)
 			continue;
-		if (!scope_any(&cur)) {
+		if (!scope_any(&e[i].key)) {
 			slot.addrs++;
 			continue;
 		}
-		slot.any = info;
+		slot.any = e[i].info;
 		slot.has_any = 1;
 	}
 	if (bpf_map_update_elem(m->fd[XDP_MAP_PORTS], &idx, &slot, BPF_ANY))
@@ -361,26 +372,14 @@ static int scope_cmp(const void *x, const void *y)
 /* Every entry, sorted by family, port and address: one line each. */
 int scope_print(int fd)
 {
-	struct syngate_xdp_scope cur, next;
-	struct scope_entry *e;
-	int n = 0, i;
+	struct scope_entry e[SYNGATE_XDP_SCOPE_MAX];
+	int n = scope_read(fd, e), i;
 
-	e = calloc(SYNGATE_XDP_SCOPE_MAX, sizeof(*e));
-	if (!e)
-		return fail("out of memory");
-	/* an entry deleted meanwhile restarts the walk: n bounds it */
-	while (n < SYNGATE_XDP_SCOPE_MAX &&
-	       !bpf_map_get_next_key(fd, n ? &cur : NULL, &next)) {
-		cur = next;
-		if (!bpf_map_lookup_elem(fd, &cur, &e[n].info))
-			e[n++].key = cur;
-	}
 	qsort(e, n, sizeof(*e), scope_cmp);
 	for (i = 0; i < n; i++)
 		scope_line("scope", &e[i].key, &e[i].info);
 	if (!n)
 		printf("scope: none: the program answers no SYN\n");
-	free(e);
 	return EXIT_OK;
 }
 
