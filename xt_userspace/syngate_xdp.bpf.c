@@ -254,6 +254,22 @@ static __always_inline int syngate_xdp_read_syn(void *th, void *end,
 	return 0;
 }
 
+/* The entry for @syn's destination address and port, or NULL. */
+static __always_inline struct xt_syngate_info *
+syngate_xdp_scope_addr(const struct syngate_syn *syn)
+{
+	struct syngate_xdp_scope k = {
+		.family	= syn->flow.family,
+		.port	= syn->flow.dport,
+	};
+
+	if (syn->flow.family == NFPROTO_IPV6)
+		__builtin_memcpy(k.addr, &syn->flow.daddr.in6, 16);
+	else
+		k.addr[0] = syn->flow.daddr.ip;
+	return bpf_map_lookup_elem(&syngate_scope, &k);
+}
+
 /*
  * The rule's options for @syn's destination, or NULL: not ours. The port's
  * slot says whether an entry for the address is worth a hash lookup; an
@@ -263,10 +279,6 @@ static __always_inline struct xt_syngate_info *
 syngate_xdp_scope_of(const struct syngate_syn *syn)
 {
 	__u32 slot = syngate_xdp_port_slot(syn->flow.family, syn->flow.dport);
-	struct syngate_xdp_scope k = {
-		.family	= syn->flow.family,
-		.port	= syn->flow.dport,
-	};
 	struct xt_syngate_info *info;
 	struct syngate_xdp_port *p;
 
@@ -274,11 +286,7 @@ syngate_xdp_scope_of(const struct syngate_syn *syn)
 	if (!p)
 		return NULL;
 	if (p->addrs) {
-		if (syn->flow.family == NFPROTO_IPV6)
-			__builtin_memcpy(k.addr, &syn->flow.daddr.in6, 16);
-		else
-			k.addr[0] = syn->flow.daddr.ip;
-		info = bpf_map_lookup_elem(&syngate_scope, &k);
+		info = syngate_xdp_scope_addr(syn);
 		if (info)
 			return info;
 	}
