@@ -90,6 +90,7 @@ struct cfg {
 	const char *data;
 	bool bad_csum;
 	int doff, trunc, listen_ms, rto_ms;
+	uint64_t rx_max;	/* send: stop listening after this many; 0: never */
 	enum third third;
 };
 
@@ -154,6 +155,7 @@ static void usage(const char *fmt, const char *arg)
 "  pktcraft send     [-6] --src ADDR --dst ADDR --sport P --dport P [--flags F]\n"
 "                    [--seq N] [--ack N] [--win N] [--opts LIST] [--data STR]\n"
 "                    [--bad-csum] [--doff N] [--trunc N] [--listen MS]\n"
+"                    [--rx-max N]\n"
 "  pktcraft handshake [-6] --src ADDR --dst ADDR --sport P --dport P\n"
 "                    [--opts LIST] [--third ack|none|twice|data] [--data STR]\n"
 "                    [--listen MS] [--rto MS]\n"
@@ -165,6 +167,7 @@ static void usage(const char *fmt, const char *arg)
 "send/handshake print each segment received from dst:dport as\n"
 "  rx: flags=SA seq=N ack=N win=N len=N opts=mss:1460,ws:7,sackok,ts:V:E\n"
 "  rx-ttl: N   (its TTL or hop limit)\n"
+"send listens --listen MS (default 0), or until --rx-max N segments came.\n"
 "handshake keeps listening --listen MS (default 3000) after the SYN-ACK,\n"
 "ACKs the peer's data and FIN, retransmits unacknowledged data or FIN\n"
 "after --rto MS (default 300, doubling, at most 5 times; 0 = never,\n"
@@ -732,14 +735,19 @@ static void print_rx(const struct rxseg *r)
 	printf("rx-data: len=%zu hex=%s\n", r->len, hex);
 }
 
-/* Print every segment of @f until @deadline; returns how many. */
-static int listen_print(int fd, const struct flow *f, uint64_t deadline)
+/*
+ * Print every segment of @f until @deadline, or until @max of them (0: no
+ * limit); returns how many.
+ */
+static uint64_t listen_print(int fd, const struct flow *f, uint64_t deadline,
+			     uint64_t max)
 {
 	uint8_t buf[65536];
 	struct rxseg r;
-	int n = 0;
+	uint64_t n = 0;
 
-	while (rx_next(fd, f, deadline, buf, sizeof(buf), &r) == 1) {
+	while ((!max || n < max) &&
+	       rx_next(fd, f, deadline, buf, sizeof(buf), &r) == 1) {
 		print_rx(&r);
 		n++;
 	}
@@ -918,7 +926,8 @@ static int cmd_send(const struct cfg *c)
 	if (send_pkt(txfd, &s) < 0)
 		ret = EXIT_TESTFAIL;
 	else if (rxfd >= 0)
-		listen_print(rxfd, &f, mono_ms() + (uint64_t)c->listen_ms);
+		listen_print(rxfd, &f, mono_ms() + (uint64_t)c->listen_ms,
+			     c->rx_max);
 	close(txfd);
 	if (rxfd >= 0)
 		close(rxfd);
@@ -1270,7 +1279,7 @@ enum {
 	O_ACK = 1 << 12, O_WIN = 1 << 13, O_DATA = 1 << 14,
 	O_BADCSUM = 1 << 15, O_DOFF = 1 << 16, O_TRUNC = 1 << 17,
 	O_LISTEN = 1 << 18, O_THIRD = 1 << 19, O_V6 = 1 << 20,
-	O_RTO = 1 << 21,
+	O_RTO = 1 << 21, O_RXMAX = 1 << 22,
 };
 
 static const struct option long_opts[] = {
@@ -1295,6 +1304,7 @@ static const struct option long_opts[] = {
 	{ "listen", required_argument, NULL, O_LISTEN },
 	{ "third", required_argument, NULL, O_THIRD },
 	{ "rto", required_argument, NULL, O_RTO },
+	{ "rx-max", required_argument, NULL, O_RXMAX },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -1304,7 +1314,7 @@ static const struct option long_opts[] = {
 #define FLOW_REQUIRED	(O_SRC | O_DST | O_SPORT | O_DPORT)
 #define SEND_ALLOWED	(O_V6 | FLOW_REQUIRED | O_FLAGS | O_SEQ | O_ACK | \
 			 O_WIN | O_OPTS | O_DATA | O_BADCSUM | O_DOFF | \
-			 O_TRUNC | O_LISTEN | O_SEED)
+			 O_TRUNC | O_LISTEN | O_RXMAX | O_SEED)
 #define HS_ALLOWED	(O_V6 | FLOW_REQUIRED | O_OPTS | O_THIRD | O_DATA | \
 			 O_LISTEN | O_SEED | O_RTO)
 
@@ -1403,6 +1413,9 @@ static void one_arg(struct cfg *c, struct rawargs *ra, int id, char *v)
 		break;
 	case O_RTO:
 		c->rto_ms = (int)num_arg(v, 60000, "--rto");
+		break;
+	case O_RXMAX:
+		c->rx_max = num_arg(v, 1000000, "--rx-max");
 		break;
 	}
 }

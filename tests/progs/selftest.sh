@@ -328,6 +328,27 @@ check_send_syn() {
 	esac
 }
 
+# check_send_first NAME V6FLAG SRC DST: --rx-max 1 ends the listen at the
+# SYN-ACK: one rx: line (and its TTL), well before --listen's 5 s.
+check_send_first() {
+	local name=$1 six=$2 src=$3 dst=$4 out t0 ms n
+
+	start_server "$name" $six -l "$dst" -p 5031 -k 1 -T 6000 ||
+		{ fail "$name" "server did not start"; return; }
+	t0=$(date +%s%N)
+	out=$(inc "$PKTCRAFT" send $six --src "$src" --dst "$dst" \
+		--sport 41001 --dport 5031 --flags S --listen 5000 --rx-max 1)
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	kill "$SRV_PID" 2>/dev/null
+	wait_server
+	n=$(grep -c '^rx: flags=SA' <<<"$out")
+	if [ "$n" = 1 ] && grep -q '^rx-ttl: ' <<<"$out" && [ "$ms" -lt 2500 ]; then
+		pass "$name (one SYN-ACK, ${ms} ms)"
+	else
+		fail "$name" "expected one SYN-ACK and its TTL within 2500 ms, saw $n in ${ms} ms: $out"
+	fi
+}
+
 # check_refused NAME V6FLAG ADDR: a closed port must give a reset
 check_refused() {
 	local out rc
@@ -380,6 +401,7 @@ check_handshake hs_twice_v4 "" $C4 $S4 5022 twice
 check_handshake hs_data_v4 "" $C4 $S4 5023 data
 check_send_syn send_syn_v4 "" $C4 $S4
 check_send_syn send_syn_v6 -6 $C6 $S6
+check_send_first send_first_v4 "" $C4 $S4
 check_refused closed_port_v4 "" $S4
 check_refused closed_port_v6 -6 $S6
 check_many
