@@ -43,8 +43,10 @@ fi
 mkdir -p build/stability
 out=build/stability/$kernel.out
 if [ $loop = 1 ]; then out=build/stability/$kernel-loop.out; fi
-# a run of the whole suite takes up to 12 minutes under TCG
-tmo=$((runs * (loop ? 120 : 720) + 300))
+# A run of the whole suite takes up to 12 minutes under TCG on a quiet
+# host, up to 15 beside a second VM (one VM keeps about one host core
+# busy, so two stability runs on two kernels share a 2-core host).
+tmo=$((runs * (loop ? 150 : 900) + 300))
 echo "stability.sh: $runs runs on $kernel (VM timeout ${tmo}s), output $out"
 scripts/vm/run.sh --kernel "$kernel" --timeout "$tmo" \
 	--out "$out" -- bash tests/e2e/repeat.sh "$runs"
